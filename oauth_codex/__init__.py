@@ -1,0 +1,101 @@
+"""oauth-codex: the ChatGPT Codex backend from Python, with a ChatGPT login.
+
+>>> from oauth_codex import CodexOAuthLLM
+>>> llm = CodexOAuthLLM()                       # doctest: +SKIP
+>>> llm.generate(prompt="Explain PKCE in one line.")  # doctest: +SKIP
+
+``import oauth_codex`` stays light: langchain, llama_index, keyring and the emulator are never imported
+here (``CodexOAuthLLM`` itself loads on first access).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .auth._config import OAuthConfig
+from .auth._tokens import AccessToken, MemoryTokenStore, StaticTokenProvider, TokenData, TokenProvider, TokenStore
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    AuthError,
+    BadRequestError,
+    CodexError,
+    ContextWindowExceededError,
+    LoginError,
+    ModelNotSupportedError,
+    NotAuthenticatedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RefreshTokenError,
+    ServerError,
+    StreamError,
+    TokenStoreError,
+    ToolCallRequiredError,
+    UsageLimitError,
+)
+from .types import Credits, GenerateResult, RateLimits, RateLimitWindow, StreamEvent, ToolCall, Usage
+
+if TYPE_CHECKING:
+    from ._accumulate import ResponseAccumulator
+    from .client import CodexOAuthLLM
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AccessToken",
+    "AuthError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CodexError",
+    "CodexOAuthLLM",
+    "ContextWindowExceededError",
+    "Credits",
+    "GenerateResult",
+    "LoginError",
+    "MemoryTokenStore",
+    "ModelNotSupportedError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "OAuthConfig",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitWindow",
+    "RateLimits",
+    "RefreshTokenError",
+    "ResponseAccumulator",
+    "ServerError",
+    "StaticTokenProvider",
+    "StreamError",
+    "StreamEvent",
+    "TokenData",
+    "TokenProvider",
+    "TokenStore",
+    "TokenStoreError",
+    "ToolCall",
+    "ToolCallRequiredError",
+    "Usage",
+    "UsageLimitError",
+    "__version__",
+]
+
+_LAZY = {"CodexOAuthLLM": ".client", "ResponseAccumulator": "._accumulate"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'oauth_codex' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

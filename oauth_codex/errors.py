@@ -1,0 +1,257 @@
+"""The exception tree of oauth-codex.
+
+Every error raised by the SDK derives from :class:`CodexError`; each message says what to do next
+and never contains a token::
+
+    CodexError
+    ├── AuthError                         login / stored credentials
+    │   ├── NotAuthenticatedError         no usable login: run `oauth-codex login`
+    │   ├── LoginError                    a login attempt failed (denied, state mismatch, port busy, ...)
+    │   └── RefreshTokenError             the refresh token is dead (`code`: refresh_token_reused, ...)
+    ├── TokenStoreError                   a token store cannot be read or written (names the file)
+    ├── APIError                          the backend answered with an error (`status_code`, `body`, `request_id`, `code`)
+    │   ├── BadRequestError               400: `message` is the backend's `detail`
+    │   │   └── ModelNotSupportedError    400: the model is not available with a ChatGPT account
+    │   ├── AuthenticationError           401 after one refresh-and-retry
+    │   ├── PermissionDeniedError         403 (Cloudflare block, account mismatch)
+    │   ├── NotFoundError                 404 (e.g. a replayed server item id)
+    │   ├── RateLimitError                429 rate limit (`retry_after`)
+    │   │   └── UsageLimitError           429 usage_limit_reached / usage_not_included (`resets_at`, `plan_type`)
+    │   └── ServerError                   5xx after retries
+    ├── APIConnectionError                could not reach the backend (after retries)
+    │   └── APITimeoutError               connect/read timeout
+    ├── StreamError                       the stream failed: dropped, `response.failed`, `response.incomplete`,
+    │   │                                 `error` event, or EOF before `response.completed` (`code`, `partial_text`)
+    │   └── ContextWindowExceededError    `response.failed` with `context_length_exceeded`
+    └── ToolCallRequiredError             the model asked for tools and `return_details=False` (`tool_calls`)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .types import GenerateResult, RateLimits, ToolCall
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CodexError",
+    "ContextWindowExceededError",
+    "LoginError",
+    "ModelNotSupportedError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RefreshTokenError",
+    "ServerError",
+    "StreamError",
+    "TokenStoreError",
+    "ToolCallRequiredError",
+    "UsageLimitError",
+]
+
+
+class CodexError(Exception):
+    """Base class of every error raised by oauth-codex."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------- auth
+
+
+class AuthError(CodexError):
+    """Base class of login and credential errors."""
+
+
+class NotAuthenticatedError(AuthError):
+    """No usable login was found and logging in interactively is not possible here."""
+
+
+class LoginError(AuthError):
+    """A login attempt failed; nothing stored was changed.
+
+    ``code`` is a short machine-readable reason such as ``access_denied``, ``state_mismatch``,
+    ``missing_authorization_code``, ``port_in_use``, ``device_code_expired`` or ``token_exchange_failed``.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class RefreshTokenError(AuthError):
+    """The refresh token can no longer be used; the user has to log in again.
+
+    ``code`` is the server's error code, e.g. ``refresh_token_reused``, ``refresh_token_expired`` or
+    ``refresh_token_invalidated``.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status_code = status_code
+
+
+class TokenStoreError(CodexError):
+    """A token store could not be read or written. ``path`` names the file when there is one."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+# --------------------------------------------------------------------------- HTTP status
+
+
+class APIError(CodexError):
+    """The backend answered with an error status.
+
+    Attributes: ``status_code``, ``body`` (parsed JSON or text), ``request_id`` (``x-oai-request-id``),
+    ``code`` (the backend's error code when it gave one), ``rate_limits`` (from the ``x-codex-*`` headers).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        request_id: str | None = None,
+        code: str | None = None,
+        rate_limits: RateLimits | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+        self.code = code
+        self.rate_limits = rate_limits
+
+
+class BadRequestError(APIError):
+    """400: the backend rejected the request; ``message`` is the backend's ``detail``."""
+
+
+class ModelNotSupportedError(BadRequestError):
+    """400: the model is not available for Codex with a ChatGPT account (or not on this plan)."""
+
+
+class AuthenticationError(APIError):
+    """401 that survived one refresh-and-retry: log in again with ``oauth-codex login``."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the request was blocked (Cloudflare, workspace policy, or a different account)."""
+
+
+class NotFoundError(APIError):
+    """404: for example a replayed item carrying a server id while ``store`` is false."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests. ``retry_after`` (seconds) is set when the server suggested a delay."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class UsageLimitError(RateLimitError):
+    """429 ``usage_limit_reached`` (or ``usage_not_included``): the plan's quota is used up.
+
+    Never retried automatically. ``resets_at`` says when to try again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        plan_type: str | None = None,
+        resets_at: datetime | None = None,
+        resets_in_seconds: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.plan_type = plan_type
+        self.resets_at = resets_at
+        self.resets_in_seconds = resets_in_seconds
+
+
+class ServerError(APIError):
+    """5xx that persisted through every retry."""
+
+
+# --------------------------------------------------------------------------- transport
+
+
+class APIConnectionError(CodexError):
+    """The backend could not be reached (after retries)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The backend did not answer in time (after retries)."""
+
+
+# --------------------------------------------------------------------------- stream
+
+
+class StreamError(CodexError):
+    """The response stream failed before ``response.completed``.
+
+    Raised for a dropped connection, a stream that ends without ``response.completed``, and
+    ``response.failed`` / ``response.incomplete`` / ``error`` events. ``partial_text`` holds the text
+    received so far (never silently returned as if complete); ``code`` is the backend's error code
+    (``context_length_exceeded``, ``insufficient_quota``, ``rate_limit_exceeded``, ``max_output_tokens``, ...);
+    ``retry_after`` is parsed from "try again in 1.5s" messages; ``partial_result`` is the
+    :class:`~oauth_codex.types.GenerateResult` built from what arrived, when available.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        partial_text: str = "",
+        response_id: str | None = None,
+        retry_after: float | None = None,
+        partial_result: GenerateResult | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.partial_text = partial_text
+        self.response_id = response_id
+        self.retry_after = retry_after
+        self.partial_result = partial_result
+
+
+class ContextWindowExceededError(StreamError):
+    """The input does not fit the model's context window: shorten the conversation."""
+
+
+# --------------------------------------------------------------------------- function calling
+
+
+class ToolCallRequiredError(CodexError):
+    """The model asked for tool calls but ``return_details=False`` cannot return them.
+
+    Run the calls in ``tool_calls`` and continue with ``tool_results=[...]``, or pass
+    ``return_details=True``. ``result`` is the full :class:`~oauth_codex.types.GenerateResult`.
+    """
+
+    def __init__(self, message: str, *, tool_calls: list[ToolCall], result: GenerateResult | None = None) -> None:
+        super().__init__(message)
+        self.tool_calls = tool_calls
+        self.result = result

@@ -1,0 +1,121 @@
+"""Public result types (pydantic models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Credits",
+    "FinishReason",
+    "GenerateResult",
+    "RateLimitWindow",
+    "RateLimits",
+    "StreamEvent",
+    "ToolCall",
+    "Usage",
+]
+
+FinishReason = Literal["stop", "tool_calls", "length", "content_filter"]
+
+
+class ToolCall(BaseModel):
+    """A function call requested by the model.
+
+    ``id`` is the backend's ``call_id`` (use it as ``tool_call_id`` in ``tool_results``);
+    ``arguments`` is the decoded JSON object, or ``None`` when ``arguments_json`` is not a JSON object.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    arguments: dict[str, Any] | None = None
+    arguments_json: str = ""
+
+
+class Usage(BaseModel):
+    """Token counts of one response (missing values count as 0)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+class RateLimitWindow(BaseModel):
+    """One rate-limit window from the ``x-codex-{primary,secondary}-*`` headers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    used_percent: float
+    window_minutes: int | None = None
+    resets_at: datetime | None = None
+    reset_after_seconds: int | None = None
+
+
+class Credits(BaseModel):
+    """Credit balance from the ``x-codex-credits-*`` headers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    has_credits: bool | None = None
+    unlimited: bool | None = None
+    balance: str | None = None
+
+
+class RateLimits(BaseModel):
+    """Rate-limit state the backend reports on every response (``x-codex-*`` headers)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    primary: RateLimitWindow | None = None
+    secondary: RateLimitWindow | None = None
+    primary_over_secondary_limit_percent: float | None = None
+    credits: Credits | None = None
+    active_limit: str | None = None
+    plan_type: str | None = None
+    request_id: str | None = None
+    promo_message: str | None = None
+    raw: dict[str, str] = Field(default_factory=dict)
+
+
+class GenerateResult(BaseModel):
+    """The full result of one call (``return_details=True``).
+
+    ``output_items`` are the response's output items in the form to replay next turn (no server ids;
+    reasoning keeps its ``encrypted_content``); ``raw_response`` is the final response object with the
+    collected output.
+    """
+
+    text: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    finish_reason: FinishReason = "stop"
+    usage: Usage | None = None
+    response_id: str | None = None
+    model: str | None = None
+    reasoning_summary: str | None = None
+    raw_response: dict[str, Any] | None = None
+    output_items: list[dict[str, Any]] = Field(default_factory=list)
+    rate_limits: RateLimits | None = None
+
+
+class StreamEvent(BaseModel):
+    """One server-sent event, as yielded with ``raw_events=True``.
+
+    ``type`` is the event type (e.g. ``response.output_text.delta``); ``delta``, ``item`` and ``response``
+    are lifted from the event when present; ``raw`` is the whole event dict. Unknown event types are
+    passed through unchanged. The last event of a successful stream is ``response.completed`` whose
+    ``response["output"]`` holds the output collected from ``response.output_item.done`` events.
+    """
+
+    type: str
+    delta: str | None = None
+    item: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
