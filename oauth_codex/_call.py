@@ -1,0 +1,159 @@
+"""The state of one call across its attempts, shared by the sync and async loops (pure: no I/O).
+
+The loops in :mod:`oauth_codex.client` only send requests, sleep and feed bytes; every decision
+(what to yield, whether to refresh, retry or raise) is made here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+import httpx
+
+from ._accumulate import ResponseAccumulator, make_stream_event
+from ._sse import SSEDecoder
+from ._transport import backoff_delay, classify, parse_retry_after, should_retry
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    CodexError,
+    StreamError,
+)
+from .types import RateLimits, StreamEvent
+
+__all__ = ["Action", "CallState", "Mode"]
+
+_TEXT_DELTA = "response.output_text.delta"
+_COMPLETED = "response.completed"
+
+
+class Mode(Enum):
+    """What a call yields: nothing (``generate``), text deltas, or every event."""
+
+    COLLECT = "collect"
+    TEXT = "text"
+    RAW = "raw"
+
+
+class Action(Enum):
+    RETRY = "retry"
+    REFRESH = "refresh"
+
+
+class CallState:
+    """One call: the encoded body, the retry/refresh budget, and the current attempt's accumulator."""
+
+    __slots__ = (
+        "acc",
+        "attempt",
+        "backoff",
+        "body",
+        "decoder",
+        "max_retries",
+        "mode",
+        "refreshed",
+        "yielded",
+    )
+
+    def __init__(self, body: bytes, mode: Mode, *, max_retries: int, backoff: float) -> None:
+        self.body = body
+        self.mode = mode
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.attempt = 0
+        self.refreshed = False
+        self.yielded = False
+        self.acc = ResponseAccumulator()
+        self.decoder = SSEDecoder()
+
+    # ------------------------------------------------------------------------------ attempts
+    def start(self, rate_limits: RateLimits | None) -> None:
+        """A 200 response arrived: start a fresh accumulator and decoder for it."""
+        self.acc = ResponseAccumulator(rate_limits=rate_limits)
+        self.decoder = SSEDecoder()
+
+    def step(self, event: dict[str, Any]) -> str | StreamEvent | None:
+        """Fold one event in and return what to yield to the caller (``None``: nothing)."""
+        self.acc.add(event)
+        mode = self.mode
+        if mode is Mode.TEXT:
+            if event["type"] == _TEXT_DELTA:
+                delta = event.get("delta")
+                if delta and isinstance(delta, str):
+                    self.yielded = True
+                    return delta
+            return None
+        if mode is Mode.RAW:
+            self.yielded = True
+            if event["type"] == _COMPLETED:
+                event = {**event, "response": self.acc.final_response()}
+            return make_stream_event(event)
+        return None
+
+    @property
+    def finished(self) -> bool:
+        return self.acc.terminal is not None
+
+    # ------------------------------------------------------------------------------ decisions
+    def on_status(
+        self, status: int, content: bytes, headers: Mapping[str, str]
+    ) -> tuple[Action, float] | CodexError:
+        """An HTTP error answer: refresh (401, once), retry (5xx, with budget) or the error to raise."""
+        error = classify(status, content, headers)
+        if status == 401:
+            if self.refreshed:
+                return error
+            self.refreshed = True
+            return Action.REFRESH, 0.0
+        if should_retry(error, status=status) and self._can_retry():
+            return Action.RETRY, self._delay(parse_retry_after(headers))
+        return error
+
+    def on_transport_error(self, exc: httpx.HTTPError) -> tuple[Action, float] | CodexError:
+        """A connection error, timeout or dropped stream."""
+        if not self.yielded and self._can_retry():
+            return Action.RETRY, self._delay(None)
+        started = self.acc.response_id is not None or bool(self.acc.output_items())
+        timeout = isinstance(exc, httpx.TimeoutException)
+        if started or self.yielded:
+            partial = self.acc.text
+            what = "stalled (read timeout)" if timeout else "was cut off"
+            return StreamError(
+                f"The response stream {what} before response.completed ({type(exc).__name__}); "
+                f"{len(partial)} characters arrived. Try again.",
+                code="stream_timeout" if timeout else "stream_disconnected",
+                partial_text=partial,
+                response_id=self.acc.response_id,
+            )
+        if timeout:
+            return APITimeoutError(
+                f"The Codex backend did not answer in time ({type(exc).__name__}) after "
+                f"{self.attempt + 1} attempt(s). Check your network or raise `timeout`."
+            )
+        return APIConnectionError(
+            f"Could not reach the Codex backend ({type(exc).__name__}: {exc}) after {self.attempt + 1} "
+            "attempt(s). Check your network connection and base_url."
+        )
+
+    def on_end(self) -> tuple[Action, float] | CodexError | None:
+        """The stream ended (terminal event or EOF): ``None`` when it completed, else retry or raise."""
+        terminal = self.acc.terminal
+        kind = terminal.get("type") if terminal else None
+        if kind in (_COMPLETED, "response.incomplete"):
+            return None
+        try:
+            self.acc.result()
+        except StreamError as error:
+            if not self.yielded and should_retry(error) and self._can_retry():
+                return Action.RETRY, self._delay(error.retry_after)
+            return error
+        return None  # pragma: no cover - result() always raises without a completed terminal
+
+    def _can_retry(self) -> bool:
+        return self.attempt < self.max_retries
+
+    def _delay(self, retry_after: float | None) -> float:
+        self.attempt += 1
+        return backoff_delay(self.attempt, base=self.backoff, retry_after=retry_after)

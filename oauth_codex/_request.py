@@ -1,0 +1,404 @@
+"""One pure request builder: call arguments + chat-style messages -> headers and Responses body.
+
+The backend's rules (SPEC §2-3) are applied here: ``instructions`` is always a non-empty string (system and
+developer messages are lifted into it), ``input`` is a list of Responses items, ``stream`` is ``true``,
+``store`` is sent as given, server ``id`` s never leave the client, and ``include`` asks for the reasoning's
+``encrypted_content`` by default (the only way to carry reasoning across turns with ``store: false``).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._tools import ensure_strict_schema, to_response_tools
+from ._version import __version__
+from .auth._tokens import AccessToken
+
+__all__ = [
+    "DEFAULT_INCLUDE",
+    "DEFAULT_INSTRUCTIONS",
+    "RequestOptions",
+    "build_body",
+    "build_headers",
+    "convert_messages",
+    "response_format_to_text_format",
+    "strip_server_ids",
+    "tool_results_to_items",
+    "user_agent",
+]
+
+DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer the user's request accurately and concisely."
+DEFAULT_INCLUDE = ("reasoning.encrypted_content",)
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+_SCHEMA_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass
+class RequestOptions:
+    """Everything one call asks for (the parameters of ``generate`` and friends)."""
+
+    model: str
+    prompt: str | None = None
+    messages: Sequence[Mapping[str, Any]] | None = None
+    instructions: str | None = None
+    tools: Sequence[Any] | None = None
+    tool_results: Sequence[Mapping[str, Any]] | None = None
+    tool_choice: Any = None
+    parallel_tool_calls: bool | None = None
+    response_format: Any = None
+    strict_output: bool = False
+    reasoning: Mapping[str, Any] | None = None
+    store: bool = False
+    text: Mapping[str, Any] | None = None
+    include: Sequence[str] | None = None
+    prompt_cache_key: str | None = None
+    previous_output: Sequence[Mapping[str, Any]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_body(
+    options: RequestOptions, *, default_instructions: str | None = None, session_id: str
+) -> dict[str, Any]:
+    """The JSON body of ``POST {base}/responses`` for ``options``.
+
+    Raises ``ValueError`` for input the backend cannot take (no prompt and no messages, unknown roles, a tool
+    message without ``tool_call_id``, ...). ``session_id`` is the default ``prompt_cache_key``.
+    """
+    if not options.model or not isinstance(options.model, str):
+        raise ValueError("model must be a non-empty string such as 'gpt-5.5'")
+    if options.prompt is None and not options.messages:
+        raise ValueError("Pass a prompt='...' or a non-empty messages=[...] list.")
+    if options.prompt is not None and not isinstance(options.prompt, str):
+        raise ValueError(f"prompt must be a string, not {type(options.prompt).__name__}")
+    system_texts, items = convert_messages(options.messages or [])
+    if options.prompt is not None:
+        items.append(_user_message(options.prompt))
+    if options.tool_results:
+        outputs = tool_results_to_items(options.tool_results)
+        if options.previous_output:
+            items.extend(_replay_items(options.previous_output, items))
+        items.extend(outputs)
+    elif options.previous_output:
+        items.extend(_replay_items(options.previous_output, items))
+
+    instructions = "\n\n".join(t for t in [options.instructions or "", *system_texts] if t and t.strip())
+    if not instructions:
+        instructions = default_instructions or DEFAULT_INSTRUCTIONS
+
+    body: dict[str, Any] = {
+        "model": options.model,
+        "instructions": instructions,
+        "input": items,
+        "tools": to_response_tools(options.tools, strict=options.strict_output),
+        "tool_choice": _tool_choice(options.tool_choice),
+        "parallel_tool_calls": bool(options.parallel_tool_calls)
+        if options.parallel_tool_calls is not None
+        else False,
+        "store": options.store,
+        "stream": True,
+        "include": list(DEFAULT_INCLUDE if options.include is None else options.include),
+        "prompt_cache_key": options.prompt_cache_key or session_id,
+    }
+    if options.reasoning is not None:
+        body["reasoning"] = dict(options.reasoning)
+    text: dict[str, Any] = dict(options.text or {})
+    if options.response_format is not None:
+        text["format"] = response_format_to_text_format(options.response_format)
+    if text:
+        body["text"] = text
+    body.update(options.extra)
+    return body
+
+
+def build_headers(
+    token: AccessToken,
+    *,
+    session_id: str,
+    originator: str = "codex_cli_rs",
+    agent: str | None = None,
+) -> dict[str, str]:
+    """Request headers per SPEC §2.1 (``session_id`` equals the body's ``prompt_cache_key``)."""
+    headers = {
+        "Authorization": f"Bearer {token.token}",
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream",
+        "OpenAI-Beta": "responses=experimental",
+        "originator": originator,
+        "User-Agent": agent or user_agent(),
+        "session_id": session_id,
+    }
+    if token.account_id:
+        headers["ChatGPT-Account-ID"] = token.account_id
+    return headers
+
+
+def user_agent() -> str:
+    """``oauth-codex/<version> (<OS> <release>; <arch>) python/<version>``."""
+    return (
+        f"oauth-codex/{__version__} ({platform.system() or 'unknown'} {platform.release() or ''}".rstrip()
+        + f"; {platform.machine() or 'unknown'}) python/{platform.python_version()}"
+    )
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def convert_messages(messages: Iterable[Mapping[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Chat-style messages -> (system/developer texts for ``instructions``, Responses input items).
+
+    An item with a ``type`` and no ``role`` is a raw Responses item and passes through with its server
+    ``id`` removed.
+    """
+    if isinstance(messages, str | bytes | Mapping):
+        raise ValueError("messages must be a list of {'role': ..., 'content': ...} dicts")
+    system: list[str] = []
+    items: list[dict[str, Any]] = []
+    for index, message in enumerate(messages):
+        if isinstance(message, BaseModel):
+            message = message.model_dump(exclude_none=True)
+        if not isinstance(message, Mapping):
+            raise ValueError(
+                f"messages[{index}] must be a dict with 'role' and 'content', not {type(message).__name__}"
+            )
+        role = message.get("role")
+        if role is None:
+            if isinstance(message.get("type"), str):
+                items.append(strip_server_ids(message))
+                continue
+            raise ValueError(f"messages[{index}] has no 'role' (expected one of {sorted(_ROLES)})")
+        if role not in _ROLES:
+            raise ValueError(f"messages[{index}] has unknown role {role!r}; expected one of {sorted(_ROLES)}")
+        content = message.get("content")
+        if role in ("system", "developer"):
+            system.append(_plain_text(content, index))
+        elif role == "user":
+            items.append({"type": "message", "role": "user", "content": _user_parts(content, index)})
+        elif role == "assistant":
+            items.extend(_assistant_items(message, index))
+        else:
+            call_id = message.get("tool_call_id") or message.get("call_id")
+            if not call_id:
+                raise ValueError(f"messages[{index}] is a tool message without 'tool_call_id'")
+            items.append(
+                {"type": "function_call_output", "call_id": str(call_id), "output": _tool_output(content)}
+            )
+    return system, items
+
+
+def _user_message(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def _plain_text(content: Any, index: int) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts: list[str] = []
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, Mapping) and part.get("type") in ("text", "input_text", "output_text"):
+                texts.append(str(part.get("text", "")))
+            else:
+                raise ValueError(f"messages[{index}]: system/developer content may only contain text parts")
+        return "\n".join(texts)
+    raise ValueError(f"messages[{index}]: content must be a string or a list of parts")
+
+
+def _user_parts(content: Any, index: int) -> list[dict[str, Any]]:
+    if content is None:
+        raise ValueError(f"messages[{index}]: a user message needs 'content'")
+    if isinstance(content, str):
+        return [{"type": "input_text", "text": content}]
+    if not isinstance(content, list):
+        raise ValueError(f"messages[{index}]: content must be a string or a list of parts")
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        if isinstance(part, str):
+            parts.append({"type": "input_text", "text": part})
+            continue
+        if not isinstance(part, Mapping):
+            raise ValueError(f"messages[{index}]: content parts must be dicts")
+        kind = part.get("type")
+        if kind in ("text", "input_text", "output_text"):
+            parts.append({"type": "input_text", "text": str(part.get("text", ""))})
+        elif kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, Mapping) else image
+            if not isinstance(url, str) or not url:
+                raise ValueError(f"messages[{index}]: image_url part without a url")
+            converted: dict[str, Any] = {"type": "input_image", "image_url": url}
+            detail = image.get("detail") if isinstance(image, Mapping) else part.get("detail")
+            if detail:
+                converted["detail"] = detail
+            parts.append(converted)
+        elif kind in ("input_image", "input_file", "input_audio"):
+            parts.append(dict(part))
+        else:
+            raise ValueError(
+                f"messages[{index}]: unsupported content part type {kind!r} "
+                "(use text, image_url, input_text, input_image or input_file)"
+            )
+    return parts
+
+
+def _assistant_items(message: Mapping[str, Any], index: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    content = message.get("content")
+    texts: list[str] = []
+    if isinstance(content, str):
+        texts = [content] if content else []
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, Mapping) and part.get("type") in ("text", "output_text", "input_text"):
+                texts.append(str(part.get("text", "")))
+            elif isinstance(part, Mapping) and part.get("type") == "refusal":
+                texts.append(str(part.get("refusal", "")))
+    elif content is not None:
+        raise ValueError(f"messages[{index}]: assistant content must be a string or a list of parts")
+    if any(texts):
+        items.append(
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": t} for t in texts if t],
+            }
+        )
+    for call in message.get("tool_calls") or []:
+        if not isinstance(call, Mapping):
+            raise ValueError(f"messages[{index}]: tool_calls entries must be dicts")
+        function = call.get("function")
+        spec: Mapping[str, Any] = function if isinstance(function, Mapping) else call
+        call_id = call.get("id") or call.get("call_id")
+        name = spec.get("name")
+        if not call_id or not name:
+            raise ValueError(f"messages[{index}]: every tool call needs an 'id' and a function 'name'")
+        arguments = spec.get("arguments", spec.get("args", ""))
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        items.append(
+            {"type": "function_call", "call_id": str(call_id), "name": str(name), "arguments": arguments}
+        )
+    return items
+
+
+def _tool_output(content: Any) -> Any:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts: list[dict[str, Any]] = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append({"type": "input_text", "text": part})
+            elif isinstance(part, Mapping) and part.get("type") in ("text", "input_text", "output_text"):
+                parts.append({"type": "input_text", "text": str(part.get("text", ""))})
+            elif isinstance(part, Mapping) and part.get("type") == "image_url":
+                image = part.get("image_url")
+                url = image.get("url") if isinstance(image, Mapping) else image
+                parts.append({"type": "input_image", "image_url": url})
+            elif isinstance(part, Mapping) and part.get("type") in ("input_image", "input_file"):
+                parts.append(dict(part))
+            else:
+                return json.dumps(content, ensure_ascii=False, default=str)
+        return parts
+    return json.dumps(content, ensure_ascii=False, default=str)
+
+
+def tool_results_to_items(tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``[{"tool_call_id", "name", "output"}]`` -> ``function_call_output`` items."""
+    if isinstance(tool_results, str | bytes | Mapping):
+        raise ValueError("tool_results must be a list of {'tool_call_id', 'name', 'output'} dicts")
+    items: list[dict[str, Any]] = []
+    for index, result in enumerate(tool_results):
+        if not isinstance(result, Mapping):
+            raise ValueError(f"tool_results[{index}] must be a dict with 'tool_call_id' and 'output'")
+        call_id = result.get("tool_call_id") or result.get("call_id") or result.get("id")
+        if not call_id:
+            raise ValueError(f"tool_results[{index}] has no 'tool_call_id' (use ToolCall.id from the result)")
+        items.append(
+            {
+                "type": "function_call_output",
+                "call_id": str(call_id),
+                "output": _tool_output(result.get("output")),
+            }
+        )
+    return items
+
+
+def _replay_items(
+    previous: Sequence[Mapping[str, Any]], current: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The previous turn's output items, unless the conversation already carries its function calls."""
+    present = {i.get("call_id") for i in current if i.get("type") == "function_call"}
+    replay = [strip_server_ids(i) for i in previous if isinstance(i, Mapping)]
+    calls = {i.get("call_id") for i in replay if i.get("type") == "function_call"}
+    if calls and calls <= present:
+        return []
+    return [
+        i
+        for i in replay
+        if not (i.get("type") == "function_call" and i.get("call_id") in present)
+        and not (i.get("type") == "reasoning" and not i.get("encrypted_content"))
+    ]
+
+
+def strip_server_ids(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a Responses item without its server ``id`` (never valid with ``store: false``)."""
+    return {k: v for k, v in item.items() if k != "id"}
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _tool_choice(choice: Any) -> Any:
+    if choice is None:
+        return "auto"
+    if isinstance(choice, Mapping):
+        function = choice.get("function")
+        if choice.get("type") == "function" and isinstance(function, Mapping) and "name" in function:
+            return {"type": "function", "name": function["name"]}
+        return dict(choice)
+    return choice
+
+
+def response_format_to_text_format(response_format: Any) -> dict[str, Any]:
+    """``response_format`` -> ``text.format``.
+
+    Dicts are sent as given, except the chat-completions ``{"type": "json_schema", "json_schema": {...}}``
+    shape, which is flattened. A pydantic model class becomes a strict ``json_schema`` format.
+    """
+    if isinstance(response_format, type) and issubclass(response_format, BaseModel):
+        schema = response_format.model_json_schema(ref_template="#/$defs/{model}")
+        schema.pop("title", None)
+        return {
+            "type": "json_schema",
+            "name": _SCHEMA_NAME.sub("_", response_format.__name__)[:64] or "output",
+            "schema": ensure_strict_schema(schema),
+            "strict": True,
+        }
+    if isinstance(response_format, Mapping):
+        nested = response_format.get("json_schema")
+        if response_format.get("type") == "json_schema" and isinstance(nested, Mapping):
+            flat: dict[str, Any] = {"type": "json_schema", **dict(nested)}
+            flat.setdefault("name", "output")
+            return flat
+        return dict(response_format)
+    if isinstance(response_format, str):
+        return {"type": response_format}
+    raise ValueError(
+        "response_format must be a dict such as {'type': 'json_object'} or a pydantic model class, "
+        f"not {type(response_format).__name__}"
+    )

@@ -1,0 +1,401 @@
+"""Tools -> flat Responses function-tool schemas (pure).
+
+Accepted tool forms:
+
+* a Python callable: the name, the first docstring paragraph as description, parameters from the signature
+  and type hints (``str``, ``int``, ``float``, ``bool``, ``None``, ``Optional``/``X | None``, ``Literal``,
+  ``Enum``, ``list[X]``, ``tuple``, ``set``, ``dict[str, X]``, ``Any``, pydantic models,
+  ``Annotated[X, "description"]``),
+  parameter descriptions from Google (``Args:``), NumPy (``Parameters``) or reST (``:param x:``) docstrings;
+* a pydantic model class: its name, docstring and JSON schema;
+* a dict in the flat Responses shape ``{"type": "function", "name", "description", "parameters", "strict"}``
+  or the chat-completions shape ``{"type": "function", "function": {...}}``; other tool types (e.g.
+  ``{"type": "web_search"}``) pass through unchanged.
+
+``strict=True`` (``strict_output``) marks every function tool ``"strict": true`` and makes its schema strict:
+every property required (optional ones become nullable) and ``additionalProperties: false`` on every object.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import inspect
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["ensure_strict_schema", "function_schema", "to_response_tools", "tool_name"]
+
+_PRIMITIVES: dict[Any, dict[str, Any]] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    type(None): {"type": "null"},
+    bytes: {"type": "string"},
+}
+
+
+def to_response_tools(tools: Sequence[Any] | None, *, strict: bool = False) -> list[dict[str, Any]]:
+    """Convert every tool to the flat Responses shape; ``strict`` forces strict function tools."""
+    if not tools:
+        return []
+    if isinstance(tools, str | bytes | Mapping) or not isinstance(tools, Sequence):
+        raise ValueError("tools must be a list of callables, pydantic model classes or function-tool dicts")
+    return [_convert(tool, strict=strict) for tool in tools]
+
+
+def tool_name(tool: Any) -> str:
+    """The function name a tool is offered under."""
+    if isinstance(tool, Mapping):
+        inner = tool.get("function")
+        if isinstance(inner, Mapping) and "name" in inner:
+            return str(inner["name"])
+        return str(tool.get("name", ""))
+    if isinstance(tool, type) and issubclass(tool, BaseModel):
+        return tool.__name__
+    return str(getattr(tool, "__name__", type(tool).__name__))
+
+
+def _convert(tool: Any, *, strict: bool) -> dict[str, Any]:
+    if isinstance(tool, Mapping):
+        return _from_dict(tool, strict=strict)
+    if isinstance(tool, type) and issubclass(tool, BaseModel):
+        schema = _pydantic_schema(tool)
+        return _function(
+            tool.__name__, _description(tool.__doc__ if tool.__doc__ != _BASE_DOC else None), schema, strict
+        )
+    if callable(tool):
+        name = getattr(tool, "__name__", None)
+        if not name or name == "<lambda>":
+            raise ValueError("a callable tool needs a real name (lambdas cannot be offered as tools)")
+        return _function(name, _description(inspect.getdoc(tool)), function_schema(tool), strict)
+    raise ValueError(
+        f"unsupported tool {tool!r}: pass a Python function, a pydantic model class, or a function-tool dict"
+    )
+
+
+_BASE_DOC = BaseModel.__doc__
+
+
+def _from_dict(tool: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    kind = tool.get("type", "function")
+    if kind != "function":
+        return dict(tool)
+    inner = tool.get("function")
+    spec: Mapping[str, Any] = inner if isinstance(inner, Mapping) else tool
+    name = spec.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"function tool dict without a 'name': {dict(tool)!r}")
+    parameters = spec.get("parameters")
+    if parameters is None:
+        parameters = {"type": "object", "properties": {}}
+    if not isinstance(parameters, Mapping):
+        raise ValueError(f"tool {name!r}: 'parameters' must be a JSON-schema object")
+    own_strict = spec.get("strict")
+    flat: dict[str, Any] = {"type": "function", "name": name}
+    if spec.get("description"):
+        flat["description"] = spec["description"]
+    use_strict = True if strict else bool(own_strict)
+    flat["parameters"] = ensure_strict_schema(parameters) if use_strict else copy.deepcopy(dict(parameters))
+    flat["strict"] = use_strict
+    return flat
+
+
+def _function(name: str, description: str | None, schema: dict[str, Any], strict: bool) -> dict[str, Any]:
+    tool: dict[str, Any] = {"type": "function", "name": name}
+    if description:
+        tool["description"] = description
+    tool["parameters"] = ensure_strict_schema(schema) if strict else schema
+    tool["strict"] = strict
+    return tool
+
+
+def _description(doc: str | None) -> str | None:
+    if not doc:
+        return None
+    doc = inspect.cleandoc(doc)
+    lines: list[str] = []
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if not stripped and lines:
+            break
+        if _SECTION.match(stripped) or stripped.startswith(":param") or stripped.startswith(":return"):
+            break
+        if stripped:
+            lines.append(stripped)
+    return " ".join(lines) or None
+
+
+# --------------------------------------------------------------------------- callables
+
+_SECTION = re.compile(
+    r"^(Args|Arguments|Parameters|Params|Returns|Return|Raises|Yields|Examples?|Notes?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def function_schema(func: Callable[..., Any]) -> dict[str, Any]:
+    """JSON schema of ``func``'s parameters (``self``/``cls``/``*args``/``**kwargs`` left out)."""
+    signature = inspect.signature(func)
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable forward references: fall back to raw annotations
+        hints = {}
+    docs = _param_docs(inspect.getdoc(func) or "")
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    defs: dict[str, Any] = {}
+    for name, param in signature.parameters.items():
+        if name in ("self", "cls") or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = hints.get(name, param.annotation)
+        schema = _type_schema(annotation, defs) if annotation is not inspect.Parameter.empty else {}
+        if name in docs and "description" not in schema:
+            schema = {**schema, "description": docs[name]}
+        if param.default is not inspect.Parameter.empty:
+            default = param.default
+            if isinstance(default, enum.Enum):
+                default = default.value
+            if _json_safe(default):
+                schema = {**schema, "default": default}
+        else:
+            required.append(name)
+        properties[name] = schema
+    result: dict[str, Any] = {"type": "object", "properties": properties, "required": required}
+    if defs:
+        result["$defs"] = defs
+    return result
+
+
+def _json_safe(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_json_safe(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_safe(v) for k, v in value.items())
+    return False
+
+
+def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    if tp is Any or tp is object or tp is inspect.Parameter.empty:
+        return {}
+    if tp in _PRIMITIVES:
+        return dict(_PRIMITIVES[tp])
+    if tp is None:
+        return {"type": "null"}
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    schema: dict[str, Any]
+    if origin is typing.Annotated:
+        schema = _type_schema(args[0], defs)
+        for meta in args[1:]:
+            if isinstance(meta, str):
+                schema = {**schema, "description": meta}
+        return schema
+    if origin is typing.Union or origin is types.UnionType:
+        members = [a for a in args if a is not type(None)]
+        nullable = len(members) != len(args)
+        if len(members) == 1:
+            inner = _type_schema(members[0], defs)
+            if not nullable:
+                return inner
+            if isinstance(inner.get("type"), str) and set(inner) <= {"type", "items", "enum", "description"}:
+                out = {**inner, "type": [inner["type"], "null"]}
+                if "enum" in out:
+                    out["enum"] = [*out["enum"], None]
+                return out
+            return {"anyOf": [inner, {"type": "null"}]}
+        variants = [_type_schema(a, defs) for a in members]
+        if nullable:
+            variants.append({"type": "null"})
+        return {"anyOf": variants}
+    if origin is typing.Literal:
+        values = [a.value if isinstance(a, enum.Enum) else a for a in args]
+        kinds = {type(v) for v in values}
+        schema = {"enum": values}
+        if len(kinds) == 1:
+            kind = kinds.pop()
+            if kind in _PRIMITIVES:
+                schema = {"type": _PRIMITIVES[kind]["type"], "enum": values}
+        return schema
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        values = [member.value for member in tp]
+        schema = {"enum": values}
+        kinds = {type(v) for v in values}
+        if len(kinds) == 1 and (kind := kinds.pop()) in _PRIMITIVES:
+            schema = {"type": _PRIMITIVES[kind]["type"], "enum": values}
+        return schema
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        model_schema = tp.model_json_schema(ref_template="#/$defs/{model}")
+        defs.update(model_schema.pop("$defs", {}))
+        return model_schema
+    if origin in (list, set, frozenset, Sequence, typing.Sequence) or tp in (list, set, frozenset):
+        items = _type_schema(args[0], defs) if args else {}
+        return {"type": "array", "items": items}
+    if origin is tuple or tp is tuple:
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            return {"type": "array", "items": _type_schema(args[0], defs) if args else {}}
+        return {"type": "array", "prefixItems": [_type_schema(a, defs) for a in args], "minItems": len(args)}
+    if origin in (dict, Mapping, typing.Mapping) or tp is dict:
+        if len(args) == 2 and args[1] is not Any:
+            return {"type": "object", "additionalProperties": _type_schema(args[1], defs)}
+        return {"type": "object"}
+    if typing.is_typeddict(tp):
+        hints = typing.get_type_hints(tp)
+        required_keys = getattr(tp, "__required_keys__", set(hints))
+        return {
+            "type": "object",
+            "properties": {k: _type_schema(v, defs) for k, v in hints.items()},
+            "required": [k for k in hints if k in required_keys],
+        }
+    return {}
+
+
+def _param_docs(doc: str) -> dict[str, str]:
+    """Parameter descriptions from Google, NumPy or reST style docstrings."""
+    result: dict[str, str] = {}
+    for match in re.finditer(r":param\s+(?:[^:\s]+\s+)?(\w+)\s*:\s*(.+?)(?=\n\s*:|\Z)", doc, re.DOTALL):
+        result[match.group(1)] = " ".join(match.group(2).split())
+    lines = doc.splitlines()
+    i = 0
+    while i < len(lines):
+        header = lines[i].strip()
+        numpy = i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"} and lines[i + 1].strip()
+        if header.rstrip(":").lower() in ("args", "arguments", "parameters", "params") and (
+            header.endswith(":") or numpy
+        ):
+            i += 2 if numpy else 1
+            block_indent: int | None = None
+            current: str | None = None
+            while i < len(lines):
+                line = lines[i]
+                stripped = line.strip()
+                if not stripped:
+                    i += 1
+                    continue
+                indent = len(line) - len(line.lstrip())
+                if _SECTION.match(stripped) and (block_indent is None or indent < block_indent or numpy):
+                    if numpy and i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
+                        break
+                    if not numpy:
+                        break
+                if block_indent is None:
+                    block_indent = indent
+                if indent < block_indent:
+                    break
+                if indent == block_indent:
+                    if numpy:
+                        name = stripped.split(":")[0].strip()
+                        current = name if name.isidentifier() else None
+                        if current:
+                            result.setdefault(current, "")
+                    else:
+                        m = re.match(r"(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)", stripped)
+                        current = m.group(1).lstrip("*") if m else None
+                        if m and current:
+                            result[current] = m.group(2).strip()
+                elif current:
+                    result[current] = (result.get(current, "") + " " + stripped).strip()
+                i += 1
+            continue
+        i += 1
+    return {k: v for k, v in result.items() if v}
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _pydantic_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/$defs/{model}")
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema.setdefault("type", "object")
+    return schema
+
+
+def ensure_strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``schema`` valid for strict mode.
+
+    Every object gets ``additionalProperties: false`` and lists all its properties in ``required``; properties
+    that were optional become nullable. ``$ref`` siblings are kept, single-element ``allOf`` is inlined, and
+    ``default: null`` is dropped.
+    """
+    result: dict[str, Any] = _strict(copy.deepcopy(dict(schema)))
+    if "type" not in result and "properties" in result:
+        result["type"] = "object"
+    return result
+
+
+def _strict(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_strict(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    for key in ("$defs", "definitions"):
+        if isinstance(node.get(key), dict):
+            node[key] = {k: _strict(v) for k, v in node[key].items()}
+    if node.get("type") == "object" or "properties" in node:
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            originally_required = set(node.get("required") or [])
+            new_props: dict[str, Any] = {}
+            for name, prop in properties.items():
+                prop = _strict(prop)
+                if name not in originally_required:
+                    prop = _nullable(prop)
+                new_props[name] = prop
+            node["properties"] = new_props
+            node["required"] = list(new_props)
+        else:
+            node["properties"] = {}
+            node["required"] = []
+        node["additionalProperties"] = False
+    for key in ("items", "not"):
+        if key in node:
+            node[key] = _strict(node[key])
+    for key in ("anyOf", "oneOf", "prefixItems"):
+        if isinstance(node.get(key), list):
+            node[key] = [_strict(n) for n in node[key]]
+    all_of = node.get("allOf")
+    if isinstance(all_of, list):
+        if len(all_of) == 1 and isinstance(all_of[0], dict):
+            node.pop("allOf")
+            node.update({k: v for k, v in _strict(all_of[0]).items() if k not in node})
+        else:
+            node["allOf"] = [_strict(n) for n in all_of]
+    if "default" in node and node["default"] is None:
+        node.pop("default")
+    return node
+
+
+def _nullable(prop: Any) -> Any:
+    if not isinstance(prop, dict):
+        return prop
+    kind = prop.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return prop
+    any_of = prop.get("anyOf")
+    if isinstance(any_of, list):
+        if not any(isinstance(v, dict) and v.get("type") == "null" for v in any_of):
+            prop["anyOf"] = [*any_of, {"type": "null"}]
+        return prop
+    if isinstance(kind, str) and "$ref" not in prop:
+        prop["type"] = [kind, "null"]
+        if isinstance(prop.get("enum"), list) and None not in prop["enum"]:
+            prop["enum"] = [*prop["enum"], None]
+        return prop
+    if isinstance(kind, list):
+        prop["type"] = [*kind, "null"]
+        return prop
+    description = prop.pop("description", None)
+    wrapped: dict[str, Any] = {"anyOf": [prop, {"type": "null"}]}
+    if description:
+        wrapped["description"] = description
+    return wrapped

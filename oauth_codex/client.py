@@ -1,0 +1,745 @@
+"""``CodexOAuthLLM``: the ChatGPT Codex backend with a ChatGPT login, sync and async, streaming or not.
+
+The request builder (:mod:`._request`), SSE decoder (:mod:`._sse`), accumulator (:mod:`._accumulate`) and
+retry/refresh decisions (:mod:`._call`) are pure and shared; the methods here are thin loops that send,
+sleep and feed bytes, once with ``httpx.Client`` and once with ``httpx.AsyncClient``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+import warnings
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from ipaddress import ip_address
+from types import TracebackType
+from typing import Any, Literal, overload
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._call import Action, CallState, Mode
+from ._ratelimits import parse_rate_limits
+from ._request import RequestOptions, build_body, build_headers, user_agent
+from ._version import __version__
+from .auth._config import OAuthConfig
+from .auth._tokens import AccessToken, TokenProvider, TokenStore
+from .errors import APIError, CodexError, ToolCallRequiredError
+from .types import GenerateResult, RateLimits, StreamEvent
+
+__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM"]
+
+DEFAULT_MODEL = "gpt-5.5"
+#: connect 10 s; read 300 s between chunks (the CLI's idle timeout)
+DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+_TRUSTED_HOSTS = ("chatgpt.com",)
+_MEMORY_SIZE = 256
+
+
+class CodexOAuthLLM:
+    """Client for ``POST {base_url}/responses`` on the ChatGPT Codex backend, with a ChatGPT login.
+
+    >>> llm = CodexOAuthLLM()                                  # doctest: +SKIP
+    >>> llm.generate(prompt="Explain OAuth PKCE in 3 bullets.")  # doctest: +SKIP
+
+    Construction does no I/O: the token provider is built and asked for a token on the first request.
+    ``token_provider`` overrides the OAuth login (e.g. :class:`~oauth_codex.StaticTokenProvider`); otherwise
+    ``oauth_codex.auth.OAuthTokenProvider`` with ``token_store`` (default: keyring, file fallback) is used,
+    logging in interactively when ``interactive`` allows it (``None``: only when stdin is a TTY).
+
+    Retries: connection errors, timeouts, 5xx answers and retryable ``response.failed`` events are re-sent
+    up to ``max_retries`` times (backoff ``retry_backoff * 2**(n-1)`` with ±10 % jitter, ``Retry-After``
+    honoured) as long as nothing has reached the caller; 4xx answers, usage limits and context-length
+    errors never are. A 401 triggers one token refresh and one retry.
+
+    ``tool_results`` continuations replay the previous turn's output (function calls and reasoning with
+    ``encrypted_content``) before the tool outputs, because ``store`` is false: pass ``previous_output=``
+    (``result.output_items``) or let the client use the turn it remembers for those call ids (the last 256
+    tool-calling turns of this instance), or include the assistant ``tool_calls`` in ``messages``.
+    """
+
+    last_rate_limits: RateLimits | None
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        token_store: TokenStore | None = None,
+        interactive: bool | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 4,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        api_mode: str = "responses",
+        validate_model: bool = False,
+        token_provider: TokenProvider | None = None,
+        oauth_config: OAuthConfig | None = None,
+        originator: str | None = None,
+        instructions: str | None = None,
+        retry_backoff: float = 0.2,
+    ) -> None:
+        if api_mode != "responses":
+            raise ValueError(
+                f"api_mode={api_mode!r} is not supported: the Codex backend only speaks the Responses API; "
+                "use api_mode='responses' (the default)."
+            )
+        if validate_model:
+            raise ValueError(
+                "validate_model=True is unsupported in codex-backend mode: the backend has no stable model "
+                "catalog for ChatGPT logins. Leave it False; an unknown model fails with "
+                "ModelNotSupportedError."
+            )
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError("max_retries must be an integer >= 0")
+        config = oauth_config or OAuthConfig.from_env(base_url=base_url)
+        self._config = config
+        self.base_url = (base_url or config.base_url).rstrip("/")
+        _warn_untrusted_host(self.base_url)
+        self.model = model
+        self.max_retries = max_retries
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.originator = originator or config.originator
+        self.instructions = instructions
+        self.retry_backoff = retry_backoff
+        self.last_rate_limits = None
+        self.session_id = str(uuid.uuid4())
+        self._token_store = token_store
+        self._interactive = interactive
+        self._token_provider = token_provider
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+        self._owns_http = http_client is None
+        self._owns_async_http = async_http_client is None
+        self._lock = threading.Lock()
+        self._turns: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._agent = user_agent()
+
+    def __repr__(self) -> str:
+        return f"CodexOAuthLLM(model={self.model!r}, base_url={self.base_url!r})"
+
+    # ------------------------------------------------------------------------------ plumbing
+    @property
+    def responses_url(self) -> str:
+        return f"{self.base_url}/responses"
+
+    @property
+    def token_provider(self) -> TokenProvider:
+        """The token provider (built on first use from the token store and OAuth config)."""
+        provider = self._token_provider
+        if provider is None:
+            with self._lock:
+                provider = self._token_provider
+                if provider is None:
+                    provider = _oauth_provider(self._config, self._token_store, self._interactive)
+                    self._token_provider = provider
+        assert provider is not None
+        return provider
+
+    def _client(self) -> httpx.Client:
+        if self._http_client is None:
+            with self._lock:
+                if self._http_client is None:
+                    self._http_client = httpx.Client(timeout=self.timeout)
+        return self._http_client
+
+    def _aclient(self) -> httpx.AsyncClient:
+        if self._async_http_client is None:
+            self._async_http_client = httpx.AsyncClient(timeout=self.timeout)
+        return self._async_http_client
+
+    def _headers(self, token: AccessToken) -> dict[str, str]:
+        return build_headers(token, session_id=self.session_id, originator=self.originator, agent=self._agent)
+
+    def _note_rate_limits(self, headers: Mapping[str, str]) -> RateLimits | None:
+        limits = parse_rate_limits(headers)
+        if limits is not None:
+            self.last_rate_limits = limits
+        return limits
+
+    def _prepare(self, mode: Mode, args: dict[str, Any]) -> CallState:
+        options = RequestOptions(
+            model=args.get("model") or self.model or DEFAULT_MODEL,
+            prompt=args.get("prompt"),
+            messages=args.get("messages"),
+            instructions=args.get("instructions"),
+            tools=args.get("tools"),
+            tool_results=args.get("tool_results"),
+            tool_choice=args.get("tool_choice"),
+            parallel_tool_calls=args.get("parallel_tool_calls"),
+            response_format=args.get("response_format"),
+            strict_output=bool(args.get("strict_output")),
+            reasoning=args.get("reasoning"),
+            store=bool(args.get("store")) if args.get("store") is not None else False,
+            text=args.get("text"),
+            include=args.get("include"),
+            prompt_cache_key=args.get("prompt_cache_key"),
+            previous_output=args.get("previous_output"),
+        )
+        if options.tool_results and options.previous_output is None:
+            options.previous_output = self._recall(options.tool_results)
+        body = build_body(options, default_instructions=self.instructions, session_id=self.session_id)
+        _check_tool_pairs(body["input"])
+        return CallState(
+            json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            mode,
+            max_retries=self.max_retries,
+            backoff=self.retry_backoff,
+        )
+
+    def _recall(self, tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+        with self._lock:
+            for result in tool_results:
+                if isinstance(result, Mapping):
+                    call_id = result.get("tool_call_id") or result.get("call_id")
+                    items = self._turns.get(str(call_id)) if call_id else None
+                    if items is not None:
+                        return items
+        return None
+
+    def _remember(self, result: GenerateResult) -> None:
+        if not result.tool_calls:
+            return
+        with self._lock:
+            for call in result.tool_calls:
+                self._turns[call.id] = result.output_items
+                self._turns.move_to_end(call.id)
+            while len(self._turns) > _MEMORY_SIZE:
+                self._turns.popitem(last=False)
+
+    def _finish(self, call: CallState, *, return_details: bool) -> str | GenerateResult:
+        result = call.acc.result(allow_incomplete=return_details)
+        self._remember(result)
+        if return_details:
+            return result
+        if result.tool_calls:
+            raise _tool_call_required(result)
+        return result.text
+
+    # ------------------------------------------------------------------------------ sync loop
+    def _run(self, call: CallState) -> Iterator[str | StreamEvent]:
+        provider = self.token_provider
+        token = provider.get_token()
+        client = self._client()
+        while True:
+            outcome: tuple[Action, float] | CodexError | None
+            try:
+                with client.stream(
+                    "POST", self.responses_url, content=call.body, headers=self._headers(token)
+                ) as resp:
+                    limits = self._note_rate_limits(resp.headers)
+                    if resp.status_code != 200:
+                        outcome = call.on_status(resp.status_code, resp.read(), resp.headers)
+                    else:
+                        call.start(limits)
+                        decoder = call.decoder
+                        for chunk in resp.iter_bytes():
+                            for event in decoder.feed(chunk):
+                                out = call.step(event)
+                                if out is not None:
+                                    yield out
+                            if call.finished:
+                                break
+                        else:
+                            for event in decoder.flush():
+                                out = call.step(event)
+                                if out is not None:
+                                    yield out
+                        outcome = call.on_end()
+            except httpx.HTTPError as exc:
+                outcome = call.on_transport_error(exc)
+                if isinstance(outcome, CodexError):
+                    raise outcome from exc
+            if outcome is None:
+                return
+            if isinstance(outcome, CodexError):
+                raise outcome
+            action, delay = outcome
+            if action is Action.REFRESH:
+                token = provider.force_refresh(token)
+            else:
+                time.sleep(delay)
+
+    # ------------------------------------------------------------------------------ async loop
+    async def _arun(self, call: CallState) -> AsyncIterator[str | StreamEvent]:
+        provider = self.token_provider
+        token = await provider.aget_token()
+        client = self._aclient()
+        while True:
+            outcome: tuple[Action, float] | CodexError | None
+            try:
+                async with client.stream(
+                    "POST", self.responses_url, content=call.body, headers=self._headers(token)
+                ) as resp:
+                    limits = self._note_rate_limits(resp.headers)
+                    if resp.status_code != 200:
+                        outcome = call.on_status(resp.status_code, await resp.aread(), resp.headers)
+                    else:
+                        call.start(limits)
+                        decoder = call.decoder
+                        finished = False
+                        async for chunk in resp.aiter_bytes():
+                            for event in decoder.feed(chunk):
+                                out = call.step(event)
+                                if out is not None:
+                                    yield out
+                            if call.finished:
+                                finished = True
+                                break
+                        if not finished:
+                            for event in decoder.flush():
+                                out = call.step(event)
+                                if out is not None:
+                                    yield out
+                        outcome = call.on_end()
+            except httpx.HTTPError as exc:
+                outcome = call.on_transport_error(exc)
+                if isinstance(outcome, CodexError):
+                    raise outcome from exc
+            if outcome is None:
+                return
+            if isinstance(outcome, CodexError):
+                raise outcome
+            action, delay = outcome
+            if action is Action.REFRESH:
+                token = await provider.aforce_refresh(token)
+            else:
+                await asyncio.sleep(delay)
+
+    # ------------------------------------------------------------------------------ public: generate
+    @overload
+    def generate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: Literal[False] = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str: ...
+
+    @overload
+    def generate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: Literal[True],
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> GenerateResult: ...
+
+    @overload
+    def generate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: bool = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str | GenerateResult: ...
+
+    def generate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: bool = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str | GenerateResult:
+        """Send one request; return the answer text (the :class:`GenerateResult` with ``return_details``).
+
+        ``prompt`` and/or ``messages`` (chat-completions style dicts; raw Responses items pass through) give
+        the input; system/developer messages and ``instructions`` become the ``instructions`` field.
+        ``tools`` takes callables, pydantic classes or function-tool dicts; ``tool_results``
+        (``[{"tool_call_id", "name", "output"}]``) continues after tool calls. ``response_format`` goes to
+        ``text.format`` (a pydantic class becomes a strict JSON schema), ``text`` is merged into ``text``
+        (e.g. ``{"verbosity": "low"}``);
+        ``tool_choice``, ``reasoning``, ``store``, ``include`` and ``prompt_cache_key`` are sent as given.
+
+        Raises :class:`ToolCallRequiredError` when the model asks for tools and ``return_details`` is False,
+        :class:`StreamError` for failed or truncated responses (``response.incomplete`` too, unless
+        ``return_details=True``, which returns ``finish_reason="length"``), and the
+        :mod:`oauth_codex.errors` HTTP errors (``BadRequestError``, ``UsageLimitError``, ...).
+        """
+        call = self._prepare(Mode.COLLECT, locals())
+        for _ in self._run(call):
+            pass
+        return self._finish(call, return_details=return_details)
+
+    @overload
+    async def agenerate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: Literal[False] = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str: ...
+
+    @overload
+    async def agenerate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: Literal[True],
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> GenerateResult: ...
+
+    @overload
+    async def agenerate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: bool = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str | GenerateResult: ...
+
+    async def agenerate(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: bool = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str | GenerateResult:
+        """Async :meth:`generate` (same parameters, results and errors)."""
+        call = self._prepare(Mode.COLLECT, locals())
+        async for _ in self._arun(call):
+            pass
+        return self._finish(call, return_details=return_details)
+
+    # ------------------------------------------------------------------------------ public: streams
+    def generate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: bool = False,
+        raw_events: bool = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Iterator[str | StreamEvent]:
+        """Stream the answer: text deltas, or every event as :class:`StreamEvent` with ``raw_events=True``.
+
+        Same parameters as :meth:`generate` (``return_details`` is accepted and ignored). Input errors raise
+        here; network and backend errors raise while iterating. Text mode ends with
+        :class:`StreamError` (``partial_text`` = what was yielded) when the response failed, was cut off or is
+        incomplete, and with :class:`ToolCallRequiredError` when the model asked for tools (use
+        ``raw_events=True`` for tool-enabled streaming). With ``raw_events=True`` the last event is
+        ``response.completed`` (its ``response["output"]`` holds the collected output items) or
+        ``response.incomplete``; failures raise after their event was yielded. Feed the events to a
+        :class:`~oauth_codex.ResponseAccumulator` to get a :class:`GenerateResult`.
+        """
+        call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
+        return self._stream(call)
+
+    def _stream(self, call: CallState) -> Iterator[str | StreamEvent]:
+        yield from self._run(call)
+        self._finish_stream(call)
+
+    def agenerate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        model: str | None = None,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        instructions: str | None = None,
+        tools: Sequence[Any] | None = None,
+        tool_results: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        strict_output: bool = False,
+        reasoning: Mapping[str, Any] | None = None,
+        store: bool = False,
+        return_details: bool = False,
+        raw_events: bool = False,
+        text: Mapping[str, Any] | None = None,
+        include: Sequence[str] | None = None,
+        prompt_cache_key: str | None = None,
+        previous_output: Sequence[Mapping[str, Any]] | None = None,
+    ) -> AsyncIterator[str | StreamEvent]:
+        """Async :meth:`generate_stream` (use ``async for``; same parameters, events and errors)."""
+        call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
+        return self._astream(call)
+
+    async def _astream(self, call: CallState) -> AsyncIterator[str | StreamEvent]:
+        async for out in self._arun(call):
+            yield out
+        self._finish_stream(call)
+
+    def _finish_stream(self, call: CallState) -> None:
+        if call.mode is Mode.RAW:
+            result = call.acc.result(allow_incomplete=True)
+            self._remember(result)
+            return
+        result = call.acc.result()  # raises StreamError for response.incomplete
+        self._remember(result)
+        if result.tool_calls:
+            raise _tool_call_required(result, streaming=True)
+
+    # ------------------------------------------------------------------------------ models
+    def list_models(self) -> list[str]:
+        """Model slugs the backend lists for this login (``GET {base_url}/models``)."""
+        provider = self.token_provider
+        token = provider.get_token()
+        resp = self._client().get(self._models_url, headers=self._models_headers(token))
+        self._note_rate_limits(resp.headers)
+        if resp.status_code == 401:
+            token = provider.force_refresh(token)
+            resp = self._client().get(self._models_url, headers=self._models_headers(token))
+            self._note_rate_limits(resp.headers)
+        return _parse_models(resp)
+
+    async def alist_models(self) -> list[str]:
+        """Async :meth:`list_models`."""
+        provider = self.token_provider
+        token = await provider.aget_token()
+        resp = await self._aclient().get(self._models_url, headers=self._models_headers(token))
+        self._note_rate_limits(resp.headers)
+        if resp.status_code == 401:
+            token = await provider.aforce_refresh(token)
+            resp = await self._aclient().get(self._models_url, headers=self._models_headers(token))
+            self._note_rate_limits(resp.headers)
+        return _parse_models(resp)
+
+    @property
+    def _models_url(self) -> str:
+        return f"{self.base_url}/models?client_version={__version__}"
+
+    def _models_headers(self, token: AccessToken) -> dict[str, str]:
+        headers = self._headers(token)
+        headers["Accept"] = "application/json"
+        return headers
+
+    # ------------------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Close the HTTP client this instance created (an injected one is left open)."""
+        if self._owns_http and self._http_client is not None:
+            self._http_client.close()
+            self._http_client = None
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients this instance created (injected ones are left open)."""
+        if self._owns_async_http and self._async_http_client is not None:
+            await self._async_http_client.aclose()
+            self._async_http_client = None
+        self.close()
+
+    def __enter__(self) -> CodexOAuthLLM:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> CodexOAuthLLM:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _tool_call_required(result: GenerateResult, *, streaming: bool = False) -> ToolCallRequiredError:
+    names = ", ".join(c.name for c in result.tool_calls)
+    hint = "use raw_events=True for tool-enabled streaming" if streaming else "pass return_details=True"
+    return ToolCallRequiredError(
+        f"The model asked for tool calls ({names}): run them and continue with tool_results=[...], "
+        f"or {hint}.",
+        tool_calls=list(result.tool_calls),
+        result=result,
+    )
+
+
+def _check_tool_pairs(items: list[dict[str, Any]]) -> None:
+    calls = {i.get("call_id") for i in items if i.get("type") == "function_call"}
+    for item in items:
+        if item.get("type") == "function_call_output" and item.get("call_id") not in calls:
+            raise ValueError(
+                f"tool result for call_id {item.get('call_id')!r} has no matching function call in the "
+                "input. "
+                "Continue on the same CodexOAuthLLM instance, pass previous_output=result.output_items, or "
+                "include the assistant message with its tool_calls in messages."
+            )
+
+
+def _oauth_provider(config: OAuthConfig, store: TokenStore | None, interactive: bool | None) -> TokenProvider:
+    """The OAuth token provider (imported here: ``import oauth_codex`` must not load the login flows)."""
+    import importlib
+
+    auth = importlib.import_module("oauth_codex.auth")
+    resolved = store if store is not None else auth.default_token_store(config)
+    provider: TokenProvider = auth.OAuthTokenProvider(store=resolved, config=config, interactive=interactive)
+    return provider
+
+
+def _parse_models(resp: httpx.Response) -> list[str]:
+    from ._transport import classify
+
+    if resp.status_code != 200:
+        raise classify(resp.status_code, resp.content, resp.headers)
+    try:
+        data = resp.json()
+    except ValueError as exc:
+        raise APIError(
+            "The models endpoint answered with something that is not JSON; check base_url.",
+            status_code=resp.status_code,
+            body=resp.text[:500],
+        ) from exc
+    entries: Any = data
+    if isinstance(data, dict):
+        entries = data.get("models", data.get("data", []))
+    slugs: list[str] = []
+    if isinstance(entries, list):
+        for entry in entries:
+            if isinstance(entry, str):
+                slugs.append(entry)
+            elif isinstance(entry, dict):
+                slug = entry.get("slug") or entry.get("id") or entry.get("name")
+                if isinstance(slug, str):
+                    slugs.append(slug)
+    return slugs
+
+
+def _warn_untrusted_host(base_url: str) -> None:
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host in _TRUSTED_HOSTS or host == "localhost" or host.endswith(".localhost"):
+        return
+    try:
+        if ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    warnings.warn(
+        f"base_url {base_url!r} is not chatgpt.com or a loopback address: your ChatGPT access token will be "
+        "sent to that host. Only use a base_url you trust.",
+        UserWarning,
+        stacklevel=3,
+    )
