@@ -1,0 +1,499 @@
+"""``CodexOAuth``: a LlamaIndex ``FunctionCallingLLM`` on the ChatGPT Codex backend (ChatGPT login).
+
+A thin translator over :class:`oauth_codex.CodexOAuthLLM`: every entry point streams through the core
+client's ``generate_stream(..., raw_events=True)`` / ``agenerate_stream`` (the backend only streams) and
+folds the events with :class:`~._stream.ChatStreamState`. Auth, refresh, retries and error
+classification stay in the core client; its typed errors (``oauth_codex.errors``) surface unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
+
+from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore
+from oauth_codex.client import DEFAULT_MODEL
+
+from ._convert import resolve_tool_choice, to_core_messages, to_tool_specs, tool_selections
+from ._models import model_limits
+from ._stream import ChatStreamState
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Generator
+
+    from llama_index.core.program.utils import FlexibleModel
+    from llama_index.core.prompts import PromptTemplate
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["CodexOAuth"]
+
+logger = logging.getLogger(__name__)
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+ReasoningSummary = Literal["auto", "concise", "detailed"]
+Verbosity = Literal["low", "medium", "high"]
+
+_ENCRYPTED_REASONING = "reasoning.encrypted_content"
+# Per-call kwargs the backend rejects or Responses lacks: accepted (LlamaIndex code passes them), never sent.
+_DROPPED_KWARGS = frozenset(
+    {"temperature", "top_p", "max_tokens", "max_output_tokens", "max_completion_tokens", "stop", "truncation"}
+)
+# Per-call kwargs forwarded to the core client as they are.
+_FORWARDED_KWARGS = ("response_format", "text", "prompt_cache_key", "strict_output")
+
+
+class CodexOAuth(FunctionCallingLLM):
+    """LlamaIndex LLM for the ChatGPT Codex backend, authenticated with a ChatGPT login (OAuth).
+
+    Works wherever LlamaIndex takes an LLM: ``Settings.llm``, query and chat engines, ``FunctionAgent``,
+    ``ReActAgent``, ``AgentWorkflow``, structured prediction. The constructor does no I/O; the login is
+    loaded (or refreshed) on the first request. Run ``oauth-codex login`` once, or pass ``token_store``,
+    ``token_provider`` or a ready ``client``.
+
+    Errors are the core SDK's (``oauth_codex.errors``): ``NotAuthenticatedError`` (log in first),
+    ``UsageLimitError`` (``resets_at``), ``RateLimitError``, ``BadRequestError``, ``StreamError`` (a failed
+    or cut stream never yields a truncated final message), and so on.
+
+    ``temperature`` and ``max_output_tokens`` are accepted for compatibility but never sent: the
+    Codex backend rejects them.
+
+    Example:
+        ```python
+        from llama_index.core import Settings
+        from llama_index.llms.oauth_codex import CodexOAuth
+
+        Settings.llm = CodexOAuth(model="gpt-5.5", reasoning_effort="low")
+        print(Settings.llm.complete("Explain PKCE in one line."))
+        ```
+    """
+
+    model: str = Field(default=DEFAULT_MODEL, description="The Codex model slug, e.g. 'gpt-5.5'.")
+    reasoning_effort: ReasoningEffort | None = Field(
+        default=None, description="Reasoning effort (the backend's default when None)."
+    )
+    reasoning_summary: ReasoningSummary | None = Field(
+        default=None, description="Ask for a reasoning summary (streamed as thinking deltas)."
+    )
+    instructions: str | None = Field(
+        default=None,
+        description="Default instructions; system messages and a per-call `instructions` override it.",
+    )
+    verbosity: Verbosity | None = Field(default=None, description="Text verbosity (`text.verbosity`).")
+    strict: bool = Field(default=False, description="Send function tools with strict JSON schemas.")
+    prompt_cache_key: str | None = Field(
+        default=None, description="Stable per conversation; improves prompt-cache hits."
+    )
+    max_retries: int = Field(default=4, ge=0, description="Retries of transient failures (core client).")
+    timeout: float | None = Field(
+        default=None, gt=0, description="Request timeout in seconds (core default: connect 10 s, read 300 s)."
+    )
+    base_url: str | None = Field(
+        default=None, description="Backend base URL (default: env CODEX_OAUTH_BASE_URL or chatgpt.com)."
+    )
+    context_window: int | None = Field(default=None, gt=0, description="Override the model's context window.")
+    temperature: float | None = Field(default=None, description="Accepted for compatibility; never sent.")
+    max_output_tokens: int | None = Field(default=None, description="Accepted for compatibility; never sent.")
+
+    _client: CodexOAuthLLM = PrivateAttr()
+    _owns_client: bool = PrivateAttr(default=False)
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        reasoning_effort: ReasoningEffort | None = None,
+        reasoning_summary: ReasoningSummary | None = None,
+        instructions: str | None = None,
+        verbosity: Verbosity | None = None,
+        strict: bool = False,
+        prompt_cache_key: str | None = None,
+        max_retries: int = 4,
+        timeout: float | None = None,
+        base_url: str | None = None,
+        context_window: int | None = None,
+        client: CodexOAuthLLM | None = None,
+        token_store: TokenStore | None = None,
+        token_provider: TokenProvider | None = None,
+        oauth_config: OAuthConfig | None = None,
+        interactive: bool | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        originator: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            model=model,
+            reasoning_effort=reasoning_effort,
+            reasoning_summary=reasoning_summary,
+            instructions=instructions,
+            verbosity=verbosity,
+            strict=strict,
+            prompt_cache_key=prompt_cache_key,
+            max_retries=max_retries,
+            timeout=timeout,
+            base_url=base_url,
+            context_window=context_window,
+            **kwargs,
+        )
+        if client is None:
+            options: dict[str, Any] = {}
+            if timeout is not None:
+                options["timeout"] = timeout
+            client = CodexOAuthLLM(
+                model=model,
+                base_url=base_url,
+                token_store=token_store,
+                token_provider=token_provider,
+                oauth_config=oauth_config,
+                interactive=interactive,
+                max_retries=max_retries,
+                http_client=http_client,
+                async_http_client=async_http_client,
+                originator=originator,
+                **options,
+            )
+            self._owns_client = True
+        self._client = client
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "oauth_codex_llm"
+
+    @property
+    def client(self) -> CodexOAuthLLM:
+        """The core client doing the requests (auth, retries, SSE)."""
+        return self._client
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        limits = model_limits(self.model)
+        return LLMMetadata(
+            context_window=self.context_window or limits.context_window,
+            num_output=limits.num_output,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model,
+        )
+
+    def close(self) -> None:
+        """Close the core client if this LLM created it."""
+        if self._owns_client:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the core client if this LLM created it (async)."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    # ------------------------------------------------------------------ request building
+
+    def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Core-client arguments for one call (pure; conversion errors surface before any I/O)."""
+        kwargs = dict(kwargs)
+        lifted, core_messages = to_core_messages(messages)
+        request: dict[str, Any] = {
+            "model": kwargs.pop("model", None) or self.model,
+            "messages": core_messages,
+            "include": kwargs.pop("include", None) or [_ENCRYPTED_REASONING],
+        }
+        instructions = kwargs.pop("instructions", None) or lifted or self.instructions
+        if instructions:
+            request["instructions"] = instructions
+        tools = kwargs.pop("tools", None)
+        tool_choice = kwargs.pop("tool_choice", None)
+        parallel = kwargs.pop("parallel_tool_calls", None)
+        if tools:
+            request["tools"] = tools
+            request["tool_choice"] = resolve_tool_choice(tool_choice)
+            if parallel is not None:
+                request["parallel_tool_calls"] = bool(parallel)
+        reasoning = kwargs.pop("reasoning", None) or self._reasoning(kwargs.pop("reasoning_effort", None))
+        if reasoning:
+            request["reasoning"] = reasoning
+        if self.verbosity and "text" not in kwargs:
+            request["text"] = {"verbosity": self.verbosity}
+        if self.prompt_cache_key:
+            request["prompt_cache_key"] = self.prompt_cache_key
+        for name in _FORWARDED_KWARGS:
+            if kwargs.get(name) is not None:
+                request[name] = kwargs.pop(name)
+        unknown = sorted(set(kwargs) - _DROPPED_KWARGS)
+        if unknown:
+            logger.debug("CodexOAuth ignores these call arguments: %s", ", ".join(unknown))
+        return request
+
+    def _reasoning(self, effort: str | None) -> dict[str, Any] | None:
+        reasoning: dict[str, Any] = {}
+        if effort or self.reasoning_effort:
+            reasoning["effort"] = effort or self.reasoning_effort
+        if self.reasoning_summary:
+            reasoning["summary"] = self.reasoning_summary
+        return reasoning or None
+
+    # ------------------------------------------------------------------ chat
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Chat; streams over the wire and returns the final accumulated response."""
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream chat: each response holds the accumulated message; the last one all tool calls and usage."""
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async chat (natively async); returns the final accumulated response."""
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        """Async stream chat: ``await`` it, then ``async for`` over the responses."""
+        return await self._astream_chat(messages, **kwargs)
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        request = self._request(messages, kwargs)
+        state = ChatStreamState()
+        events = self._client.generate_stream(**request, raw_events=True)
+        try:
+            for event in events:
+                if isinstance(event, StreamEvent):
+                    state.absorb(event)
+        finally:
+            _close(events)
+        return state.finish(rate_limits=self._client.last_rate_limits)
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        request = self._request(messages, kwargs)
+
+        def gen() -> ChatResponseGen:
+            state = ChatStreamState()
+            events = self._client.generate_stream(**request, raw_events=True)
+            try:
+                for event in events:
+                    if isinstance(event, StreamEvent) and (response := state.feed(event)) is not None:
+                        yield response
+            finally:
+                _close(events)
+            yield state.finish(rate_limits=self._client.last_rate_limits)
+
+        return gen()
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        request = self._request(messages, kwargs)
+        state = ChatStreamState()
+        events = self._client.agenerate_stream(**request, raw_events=True)
+        try:
+            async for event in events:
+                if isinstance(event, StreamEvent):
+                    state.absorb(event)
+        finally:
+            await _aclose(events)
+        return state.finish(rate_limits=self._client.last_rate_limits)
+
+    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        request = self._request(messages, kwargs)
+
+        async def gen() -> ChatResponseAsyncGen:
+            state = ChatStreamState()
+            events = self._client.agenerate_stream(**request, raw_events=True)
+            try:
+                async for event in events:
+                    if isinstance(event, StreamEvent) and (response := state.feed(event)) is not None:
+                        yield response
+            finally:
+                await _aclose(events)
+            yield state.finish(rate_limits=self._client.last_rate_limits)
+
+        return gen()
+
+    # ------------------------------------------------------------------ completion twins
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Complete a prompt (as one user message)."""
+        return chat_to_completion_decorator(self._chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        """Stream the completion of a prompt."""
+        return stream_chat_to_completion_decorator(self._stream_chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Async completion of a prompt."""
+        return await achat_to_completion_decorator(self._achat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        """Async streamed completion: ``await`` it, then ``async for``."""
+        return await astream_chat_to_completion_decorator(self._astream_chat)(prompt, **kwargs)
+
+    # ------------------------------------------------------------------ tools
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Chat kwargs for ``chat_with_tools`` & co.: flat Responses tools, resolved ``tool_choice``."""
+        specs = to_tool_specs(tools, strict=self.strict if strict is None else strict)
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        return {
+            "messages": messages,
+            "tools": specs or None,
+            "tool_choice": resolve_tool_choice(tool_choice, tool_required) if specs else None,
+            "parallel_tool_calls": allow_parallel_tool_calls if specs else None,
+            **kwargs,
+        }
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Keep only the first tool call when parallel calls are not allowed."""
+        if not allow_parallel_tool_calls:
+            calls = [block for block in response.message.blocks if isinstance(block, ToolCallBlock)]
+            if len(calls) > 1:
+                extra = {id(block) for block in calls[1:]}
+                response.message.blocks = [
+                    block for block in response.message.blocks if id(block) not in extra
+                ]
+        return response
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        """Tool calls on a (final or streamed) response; partial arguments are parsed leniently.
+
+        Raises ``ValueError`` when there is none and ``error_on_no_tool_call`` is true.
+        """
+        selections = tool_selections(response)
+        if not selections and error_on_no_tool_call:
+            text = (response.message.content or "")[:200]
+            raise ValueError(f"Expected at least one tool call, but the model answered with text: {text!r}")
+        return selections
+
+    # ------------------------------------------------------------------ structured output
+
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Structured prediction through a forced function call (``tool_choice="required"`` by default)."""
+        result: Model = super().structured_predict(
+            output_cls, prompt, llm_kwargs=_require_tool(llm_kwargs), **prompt_args
+        )
+        return result
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async structured prediction (``tool_choice="required"`` by default)."""
+        result: Model = await super().astructured_predict(
+            output_cls, prompt, llm_kwargs=_require_tool(llm_kwargs), **prompt_args
+        )
+        return result
+
+    def _structured_stream_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
+        llm_kwargs = _require_tool(llm_kwargs)
+        program = self._structured_program(output_cls, prompt, llm_kwargs)
+        return program.stream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+    async def _structured_astream_call(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
+        llm_kwargs = _require_tool(llm_kwargs)
+        program = self._structured_program(output_cls, prompt, llm_kwargs)
+        return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+    def _structured_program(
+        self, output_cls: type[Model], prompt: PromptTemplate, llm_kwargs: dict[str, Any]
+    ) -> BasePydanticProgram[Model]:
+        # The streaming programs drop llm_kwargs["tool_choice"]; hand it to the program itself instead.
+        from llama_index.core.program.utils import get_program_for_llm
+
+        extra: dict[str, Any] = {}
+        if self.pydantic_program_mode in (PydanticProgramMode.DEFAULT, PydanticProgramMode.FUNCTION):
+            extra["tool_choice"] = llm_kwargs.get("tool_choice")
+        return get_program_for_llm(
+            output_cls, prompt, self, pydantic_program_mode=self.pydantic_program_mode, **extra
+        )
+
+
+def _require_tool(llm_kwargs: dict[str, Any] | None) -> dict[str, Any]:
+    llm_kwargs = dict(llm_kwargs or {})
+    llm_kwargs.setdefault("tool_choice", "required")
+    return llm_kwargs
+
+
+def _close(events: Iterator[Any]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
+
+
+async def _aclose(events: AsyncIterator[Any]) -> None:
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        await aclose()
