@@ -50,7 +50,7 @@ def _window(headers: Mapping[str, str], prefix: str, now: float) -> RateLimitWin
     minutes = _int(headers.get(f"{prefix}-window-minutes"))
     reset_at = _float(headers.get(f"{prefix}-reset-at"))
     reset_after = _int(headers.get(f"{prefix}-reset-after-seconds"))
-    if reset_at is None and reset_after is not None:
+    if reset_at is None and reset_after:
         reset_at = now + reset_after
     # the CLI's rule: a window exists only if something about it is non-zero or present
     if used == 0 and not minutes and reset_at is None:

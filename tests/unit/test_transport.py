@@ -1,0 +1,216 @@
+"""Error classification and the retry policy (pure)."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oauth_codex import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ContextWindowExceededError,
+    ModelNotSupportedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamError,
+    UsageLimitError,
+)
+from oauth_codex._transport import (
+    backoff_delay,
+    classify,
+    classify_failure,
+    parse_retry_after,
+    parse_try_again_in,
+    should_retry,
+)
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+NOW = 1777922696.0  # 13872 s before the recorded resets_at
+
+
+def usage_examples() -> list[dict[str, Any]]:
+    return json.loads((FIXTURES / "chatgpt_429_usage_limit_reached.json").read_text())["examples"]
+
+
+@pytest.mark.parametrize(
+    ("detail", "cls"),
+    [
+        ("Store must be set to false", BadRequestError),
+        ("Instructions are required", BadRequestError),
+        ("Unsupported parameter: max_output_tokens", BadRequestError),
+        (
+            "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account.",
+            ModelNotSupportedError,
+        ),
+    ],
+)
+def test_400_detail_is_the_message(detail: str, cls: type[BadRequestError]) -> None:
+    error = classify(400, json.dumps({"detail": detail}).encode(), {"x-oai-request-id": "req-1"})
+    assert type(error) is cls
+    assert str(error) == detail
+    assert error.status_code == 400
+    assert error.request_id == "req-1"
+    assert error.body == {"detail": detail}
+
+
+def test_400_error_envelope() -> None:
+    body = {
+        "error": {
+            "message": "No tool call found for function call output with call_id call_x.",
+            "type": "invalid_request_error",
+            "param": "input",
+            "code": None,
+        }
+    }
+    error = classify(400, json.dumps(body))
+    assert isinstance(error, BadRequestError)
+    assert str(error) == body["error"]["message"]
+    assert error.code == "invalid_request_error"
+
+
+def test_usage_limit_429_from_recorded_issue() -> None:
+    example = usage_examples()[0]
+    error = classify(429, json.dumps(example["body"]).encode(), example["headers"], now=NOW)
+    assert type(error) is UsageLimitError
+    assert error.plan_type == "plus"
+    assert error.resets_at == datetime.fromtimestamp(1777936568, UTC)
+    assert error.resets_in_seconds == 13872
+    assert error.code == "usage_limit_reached"
+    assert error.rate_limits is not None and error.rate_limits.primary is not None
+    assert error.rate_limits.primary.used_percent == 100
+    assert "Upgrade to Pro or buy credits" in str(error) and "try again at" in str(error)
+
+
+def test_usage_limit_free_plan_body_only() -> None:
+    example = usage_examples()[2]
+    error = classify(429, json.dumps(example["body"]), None)
+    assert isinstance(error, UsageLimitError)
+    assert error.plan_type == "free"
+    assert "Upgrade to Plus" in str(error)
+
+
+def test_usage_limit_headers_only_uses_the_exhausted_window() -> None:
+    example = usage_examples()[1]
+    error = classify(429, b"", example["headers"], now=NOW)
+    # no usage type in the body: a plain rate limit, but rate limits are parsed
+    assert type(error) is RateLimitError
+    assert error.rate_limits is not None and error.rate_limits.plan_type == "free"
+    assert error.request_id == "330d479b-6fb9-491c-855c-1bdebf1174ff"
+
+
+def test_404_with_usage_limit_json_is_a_429() -> None:
+    example = usage_examples()[0]
+    error = classify(404, json.dumps(example["body"]), example["headers"])
+    assert type(error) is UsageLimitError
+    assert error.status_code == 429
+
+
+def test_usage_not_included() -> None:
+    error = classify(429, json.dumps({"error": {"type": "usage_not_included", "plan_type": "free"}}))
+    assert isinstance(error, UsageLimitError)
+    assert error.code == "usage_not_included"
+    assert "not included" in str(error)
+
+
+def test_generic_429_retry_after() -> None:
+    error = classify(429, b'{"detail": "slow down"}', {"Retry-After": "2.5"})
+    assert type(error) is RateLimitError
+    assert error.retry_after == 2.5
+
+
+def test_401_403_404_5xx() -> None:
+    assert type(classify(401, b'{"detail":"Unauthorized"}')) is AuthenticationError
+    cf = classify(403, b"<html><title>Attention Required! | Cloudflare</title>blocked</html>")
+    assert type(cf) is PermissionDeniedError and "Cloudflare" in str(cf)
+    assert "Bearer" not in str(cf)
+    denied = classify(403, b'{"detail": "account mismatch"}')
+    assert "account mismatch" in str(denied)
+    body = {
+        "error": {"message": "Item with id 'rs_1' not found.", "type": "invalid_request_error", "code": None}
+    }
+    not_found = classify(404, json.dumps(body))
+    assert type(not_found) is NotFoundError and "rs_1" in str(not_found)
+    overloaded = classify(503, b'{"error":{"code":"server_is_overloaded"}}')
+    assert type(overloaded) is ServerError and "overloaded" in str(overloaded)
+    assert overloaded.code == "server_is_overloaded"
+    assert type(classify(502, b"Bad gateway")) is ServerError
+    assert type(classify(418, b"teapot")) is APIError
+
+
+def test_classify_never_fails_on_odd_bodies() -> None:
+    for body in (b"", b"\xff\xfe", b"null", b"[1]", b'{"detail": {"x": 1}}', b'{"error": "invalid_grant"}'):
+        assert isinstance(classify(400, body), BadRequestError)
+
+
+def test_failure_events() -> None:
+    failed = {
+        "type": "response.failed",
+        "response": {"id": "resp_9", "error": {"code": "server_error", "message": "oops"}},
+    }
+    error = classify_failure(failed, partial_text="ab")
+    assert type(error) is StreamError and error.code == "server_error" and error.partial_text == "ab"
+    assert should_retry(error)
+    ctx = classify_failure(
+        {"type": "response.failed", "response": {"error": {"code": "context_length_exceeded"}}}
+    )
+    assert type(ctx) is ContextWindowExceededError and not should_retry(ctx)
+    quota = classify_failure(
+        {"type": "response.failed", "response": {"error": {"code": "insufficient_quota"}}}
+    )
+    assert not should_retry(quota)
+    missing = classify_failure({"type": "response.failed", "response": {}})
+    assert missing.code is None and should_retry(missing)
+
+
+@pytest.mark.parametrize(
+    ("message", "seconds"),
+    [
+        ("Please try again in 11.054s. Visit ...", 11.054),
+        ("try again in 250ms", 0.25),
+        ("Try Again In 3 seconds", 3.0),
+        ("no hint", None),
+    ],
+)
+def test_try_again_in(message: str, seconds: float | None) -> None:
+    assert parse_try_again_in(message) == seconds
+
+
+def test_retry_after_header_forms() -> None:
+    assert parse_retry_after({"retry-after": "3"}) == 3.0
+    assert parse_retry_after({"retry-after-ms": "1500"}) == 1.5
+    assert parse_retry_after({"Retry-After": "Wed, 21 Oct 2015 07:28:10 GMT"}, now=1445412480.0) == 10.0
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after({}) is None
+
+
+def test_should_retry_by_status() -> None:
+    assert should_retry(None, status=500) and should_retry(None, status=503)
+    for status in (400, 401, 403, 404, 429):
+        assert not should_retry(None, status=status)
+    assert should_retry(None)  # connection error
+    assert not should_retry(classify(429, json.dumps(usage_examples()[0]["body"])))
+    long_wait = classify_failure(
+        {
+            "type": "response.failed",
+            "response": {"error": {"code": "rate_limit_exceeded", "message": "try again in 600s"}},
+        }
+    )
+    assert not should_retry(long_wait)
+
+
+def test_backoff() -> None:
+    rng = random.Random(1)
+    delays = [backoff_delay(n, rng=rng) for n in range(1, 6)]
+    for n, delay in enumerate(delays, start=1):
+        assert 0.2 * 2 ** (n - 1) * 0.9 <= delay <= 0.2 * 2 ** (n - 1) * 1.1
+    assert backoff_delay(1, retry_after=1.5) == 1.5
+    assert backoff_delay(1, retry_after=10_000) == 60.0
+    assert backoff_delay(3, base=0.001, rng=rng) < 0.01
