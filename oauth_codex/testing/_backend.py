@@ -1,0 +1,344 @@
+"""The emulated Codex backend: ``POST /backend-api/codex/responses`` and ``GET /backend-api/codex/models``.
+
+Bearer check (SPEC §3 rows 1-2), account header, HTTP-level faults, body validation (:mod:`._validate`),
+the scripted model (:mod:`._model`), stream faults and the ``x-codex-*`` rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+from ._faults import Fault, FaultQueue
+from ._jwt import open_sealed, seal, verify_jwt
+from ._model import (
+    AnswerSettings,
+    StreamOptions,
+    build_events,
+    count_input_tokens,
+    finalize_events,
+    run_model,
+    usage_for,
+)
+from ._server import HttpRequest, Reply, StreamReply
+from ._state import AccessRecord, EmulatorState, Settings
+from ._validate import detail, invalid_request, validate_body
+
+__all__ = ["Backend", "FAILURE_MESSAGES"]
+
+AUTH_CLAIMS = "https://api.openai.com/auth"
+
+FAILURE_MESSAGES = {
+    "rate_limit_exceeded": "Rate limit reached for {model} in organization org-emulator on tokens per min "
+    "(TPM): "
+    "Limit 30000, Used 22999, Requested 12528. Please try again in 1.5s. Visit "
+    "https://platform.openai.com/account/rate-limits to learn more.",
+    "context_length_exceeded": "Your input exceeds the context window of this model. "
+    "Please adjust your input "
+    "and try again.",
+    "insufficient_quota": "You exceeded your current quota, please check your plan and billing details. "
+    "For more "
+    "information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+    "usage_not_included": "Your plan does not include Codex usage. Upgrade your ChatGPT plan to use Codex.",
+    "server_is_overloaded": "Our servers are currently overloaded. Please try again later.",
+    "invalid_prompt": "Invalid prompt: your prompt was flagged as potentially violating our usage policy.",
+}
+_DEFAULT_FAILURE = "An error occurred while processing your request. You can retry your request."
+
+_CLOUDFLARE_PAGE = """<!DOCTYPE html>
+<html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>
+<body><div id="cf-wrapper"><div id="cf-error-details">
+<h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+<h2>You are unable to access chatgpt.com</h2>
+<p>This website is using a security service to protect itself from online attacks.</p>
+<p>Cloudflare Ray ID: <strong>{ray}</strong></p>
+</div></div></body></html>
+"""
+
+
+class Backend:
+    """Route handlers of the backend; all state lives in the shared :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState, settings: Settings) -> None:
+        self.state = state
+        self.settings = settings
+        self.http_faults = FaultQueue()
+        self.stream_faults = FaultQueue()
+        self.delays = FaultQueue()
+        self.answer = AnswerSettings()
+        self.stream_options = StreamOptions()
+        self.started_at = state.clock.now()
+
+    # ---------------------------------------------------------------------------------------- bearer
+    def authenticate(self, request: HttpRequest) -> tuple[AccessRecord | None, Reply | None]:
+        """Rows 1-2 and the ``ChatGPT-Account-ID`` check; the token's record or the error reply."""
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        claims = verify_jwt(token.strip(), self.state.secret) if scheme.lower() == "bearer" else None
+        with self.state.lock:
+            record = self.state.access.get(str((claims or {}).get("jti")))
+        if claims is None or record is None or record.revoked:
+            return None, Reply.json(401, {"detail": "Unauthorized"})
+        if record.expired or record.exp <= self.state.clock.now():
+            return None, _token_expired()
+        account_header = request.headers.get("chatgpt-account-id")
+        if account_header is None and self.settings.require_account_id:
+            return None, Reply.json(403, {"detail": "Missing ChatGPT-Account-ID header (emulator)."})
+        if account_header is not None and account_header != record.account.account_id:
+            return None, Reply.json(
+                403, {"detail": "The ChatGPT-Account-ID header does not match the access token (emulator)."}
+            )
+        return record, None
+
+    # ----------------------------------------------------------------------------------- rate limits
+    def rate_limit_headers(self, plan_type: str, exhausted: bool = False) -> list[tuple[str, str]]:
+        """The ``x-codex-*`` headers; used-percent rises by ``usage_percent_step`` per served request."""
+        now = self.state.clock.now()
+        with self.state.lock:
+            served = self.state.responses_served
+        free = plan_type == "free"
+        primary_window = 10080 if free else 300
+        secondary_window = 0 if free else 10080
+        primary_used = 100.0 if exhausted else min(100.0, served * self.settings.usage_percent_step)
+        secondary_used = 0.0 if free else min(100.0, served * self.settings.usage_percent_step / 5)
+        elapsed = now - self.started_at
+        primary_after = int(primary_window * 60 - elapsed % (primary_window * 60))
+        secondary_after = (
+            int(secondary_window * 60 - elapsed % (secondary_window * 60)) if secondary_window else 0
+        )
+        headers = [
+            ("x-codex-plan-type", plan_type),
+            ("x-codex-active-limit", "codex"),
+            ("x-codex-primary-used-percent", f"{primary_used:g}"),
+            ("x-codex-primary-window-minutes", str(primary_window)),
+            ("x-codex-primary-reset-after-seconds", str(primary_after)),
+            ("x-codex-primary-reset-at", str(int(now) + primary_after)),
+            ("x-codex-secondary-used-percent", f"{secondary_used:g}"),
+            ("x-codex-secondary-window-minutes", str(secondary_window)),
+            ("x-codex-secondary-reset-after-seconds", str(secondary_after)),
+            ("x-codex-secondary-reset-at", str(int(now) + secondary_after) if secondary_window else ""),
+            ("x-codex-primary-over-secondary-limit-percent", "0"),
+            ("x-codex-credits-has-credits", "False"),
+            ("x-codex-credits-unlimited", "False"),
+            ("x-codex-credits-balance", "0" if not free else ""),
+            ("x-models-etag", 'W/"emulator-models-1"'),
+            ("x-oai-request-id", str(uuid.uuid4())),
+        ]
+        return headers
+
+    # ------------------------------------------------------------------------------------- /models
+    def allowed_models(self, plan_type: str) -> list[str]:
+        plan_models = self.settings.plan_models
+        if plan_models is not None and plan_type in plan_models:
+            return [m for m in self.settings.models if m in plan_models[plan_type]]
+        return list(self.settings.models)
+
+    def models(self, request: HttpRequest) -> Reply:
+        """``GET .../models``: ``{"models": [{"slug", "display_name", ...}]}`` (shape invented)."""
+        record, error = self.authenticate(request)
+        if error is not None:
+            return error
+        assert record is not None
+        fault = self._take_http_fault()
+        if fault is not None:
+            return self._http_fault_reply(fault, record.account.plan_type)
+        models = [
+            {
+                "slug": slug,
+                "display_name": slug,
+                "visibility": "list",
+                "supported_in_api": True,
+                "priority": n,
+            }
+            for n, slug in enumerate(self.allowed_models(record.account.plan_type))
+        ]
+        headers = [("x-models-etag", 'W/"emulator-models-1"')]
+        return Reply.json(200, {"models": models}, headers)
+
+    # ---------------------------------------------------------------------------------- /responses
+    def responses(self, request: HttpRequest) -> Reply | StreamReply:
+        """``POST .../responses``: validate, then stream the scripted model's answer."""
+        record, error = self.authenticate(request)
+        if error is not None:
+            return error
+        assert record is not None
+        plan = record.account.plan_type
+        delay_fault = self.delays.take()
+        delay = float(delay_fault.params["delay"]) if delay_fault else 0.0
+        fault = self._take_http_fault()
+        if fault is not None:
+            fault_reply = self._http_fault_reply(fault, plan)
+            fault_reply.delay = delay
+            return fault_reply
+        body, rejection = validate_body(
+            request.body,
+            allowed_models=self.allowed_models(plan),
+            official_instructions=self.settings.official_instructions,
+            verify_encrypted=lambda blob: open_sealed(blob, self.state.secret) is not None,
+        )
+        if rejection is not None or body is None:
+            status, payload = rejection or detail(400, "Bad Request")
+            return _reply(status, payload, delay)
+        with self.state.lock:
+            self.state.responses_served += 1
+            cache_key = body.get("prompt_cache_key")
+            cached = 0
+            if isinstance(cache_key, str) and cache_key:
+                cached = self.state.cache_keys.get(cache_key, 0)
+                self.state.cache_keys[cache_key] = count_input_tokens(body)
+        answer = self.answer
+        turn = run_model(
+            body,
+            answer=answer,
+            new_id=self.state.next_id,
+            seal=lambda payload: seal(payload, self.state.secret),
+            cached_tokens=cached,
+        )
+        response_id = self.state.next_id("resp_", 32)
+        options = self.stream_options
+        events = build_events(
+            turn,
+            response_id=response_id,
+            model=str(body["model"]),
+            created_at=int(self.state.clock.now()),
+            options=options,
+        )
+        reply = StreamReply(
+            events=events, headers=self.rate_limit_headers(plan), delay=delay, delta_delay=answer.delta_delay
+        )
+        stream_fault = self.stream_faults.take()
+        if stream_fault is not None:
+            self._apply_stream_fault(stream_fault, reply, turn.usage, options)
+        reply.events = finalize_events(reply.events, options)
+        return reply
+
+    # ------------------------------------------------------------------------------------- faults
+    def _take_http_fault(self) -> Fault | None:
+        return self.http_faults.take()
+
+    def _http_fault_reply(self, fault: Fault, plan: str) -> Reply:
+        p = fault.params
+        kind = fault.kind
+        if kind in {"usage_limit", "usage_not_included"}:
+            plan = str(p.get("plan_type") or plan)
+            headers = self.rate_limit_headers(plan, exhausted=kind == "usage_limit")
+            reset_after = int(dict(headers)["x-codex-primary-reset-after-seconds"])
+            if kind == "usage_limit":
+                error: dict[str, Any] = {
+                    "type": "usage_limit_reached",
+                    "message": "The usage limit has been reached",
+                    "plan_type": plan,
+                    "resets_at": int(self.state.clock.now()) + reset_after,
+                    "eligible_promo": None,
+                    "resets_in_seconds": reset_after,
+                }
+            else:
+                error = {
+                    "type": "usage_not_included",
+                    "message": FAILURE_MESSAGES["usage_not_included"],
+                    "plan_type": plan,
+                }
+            return Reply.json(int(p.get("status", 429)), {"error": error}, headers)
+        if kind == "rate_limit":
+            retry_after = float(p.get("retry_after", 1.0))
+            headers = [*self.rate_limit_headers(plan), ("Retry-After", f"{retry_after:g}")]
+            error = {
+                "type": "rate_limit_exceeded",
+                "code": "rate_limit_exceeded",
+                "message": f"Rate limit reached. Please try again in {retry_after:g}s.",
+            }
+            return Reply.json(429, {"error": error}, headers)
+        if kind == "server_error":
+            status = int(p.get("status", 500))
+            if status == 503:
+                code = str(p.get("code") or "server_is_overloaded")
+                return Reply.json(
+                    503, {"error": {"code": code, "message": FAILURE_MESSAGES["server_is_overloaded"]}}
+                )
+            if status == 502:
+                return Reply.html(502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+            return Reply.json(
+                status, {"detail": "Internal Server Error" if status == 500 else "Server Error"}
+            )
+        if kind == "cloudflare":
+            ray = uuid.uuid4().hex[:16]
+            return Reply.html(403, _CLOUDFLARE_PAGE.format(ray=ray), [("cf-ray", f"{ray}-EMU")])
+        if kind == "unauthorized":
+            return (
+                _token_expired()
+                if p.get("code") == "token_expired"
+                else Reply.json(401, {"detail": "Unauthorized"})
+            )
+        if kind == "policy_block":
+            status, payload = invalid_request(
+                "This request has been flagged for potentially violating our cyber security policy.",
+                None,
+                "cyber_policy",
+            )
+            return Reply.json(status, payload)
+        raise ValueError(f"unknown fault {kind}")
+
+    def _apply_stream_fault(
+        self, fault: Fault, reply: StreamReply, usage: dict[str, Any], options: StreamOptions
+    ) -> None:
+        p = fault.params
+        events = reply.events
+        head = events[:2]
+        response = dict(events[-1]["response"])
+        if fault.kind == "drop":
+            reply.cut_after = int(p.get("after_events", 5))
+            reply.cut_mode = "drop"
+            reply.events = events[:-1]
+        elif fault.kind == "end":
+            reply.cut_after = int(p.get("after_events", 5))
+            reply.cut_mode = "end"
+            reply.events = events[:-1]
+        elif fault.kind == "stall":
+            reply.stall_after = int(p.get("after_events", 0))
+            reply.stall_seconds = float(p["seconds"])
+        elif fault.kind == "failed":
+            code = str(p.get("code") or "server_error")
+            message = p.get("message") or FAILURE_MESSAGES.get(code, _DEFAULT_FAILURE).format(
+                model=response["model"]
+            )
+            failed = {
+                **response,
+                "status": "failed",
+                "output": [],
+                "usage": None,
+                "error": {"code": code, "message": message},
+            }
+            reply.events = [*head, {"type": "response.failed", "response": failed}]
+        elif fault.kind == "incomplete":
+            reason = str(p.get("reason", "max_output_tokens"))
+            incomplete = {
+                **response,
+                "status": "incomplete",
+                "incomplete_details": {"reason": reason},
+                "usage": usage_for(usage, options),
+            }
+            reply.events = [*events[:-1], {"type": "response.incomplete", "response": incomplete}]
+        elif fault.kind == "error_event":
+            error = {
+                "type": "error",
+                "code": str(p.get("code") or "server_error"),
+                "message": str(p.get("message") or _DEFAULT_FAILURE),
+                "param": None,
+            }
+            reply.events = [*head, error]
+
+
+def _reply(status: int, payload: dict[str, Any], delay: float) -> Reply:
+    reply = Reply.json(status, payload)
+    reply.delay = delay
+    return reply
+
+
+def _token_expired() -> Reply:
+    error_json = base64.b64encode(json.dumps({"error": {"code": "token_expired"}}).encode()).decode()
+    return Reply.json(
+        401,
+        {"error": {"message": "Provided authentication token is expired.", "code": "token_expired"}},
+        [("x-openai-authorization-error", "token_expired"), ("x-error-json", error_json)],
+    )

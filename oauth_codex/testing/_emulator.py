@@ -1,0 +1,412 @@
+"""``CodexEmulator``: the offline auth server and Codex backend on a loopback port (see the package doc)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ..auth._config import DEFAULT_CLIENT_ID, OAuthConfig
+from ..auth._tokens import MemoryTokenStore, TokenData
+from ._auth_server import AuthServer
+from ._backend import Backend
+from ._model import AnswerSettings, StreamOptions
+from ._server import EmulatorHTTPServer, RecordedRequest, Router
+from ._state import DEFAULT_MODELS, Account, Clock, EmulatorState, Settings
+
+if TYPE_CHECKING:
+    from ..client import CodexOAuthLLM
+
+__all__ = ["CodexEmulator"]
+
+RESPONSES_PATH = "/backend-api/codex/responses"
+
+
+class CodexEmulator:
+    """A strict offline stand-in for ``auth.openai.com`` and ``chatgpt.com/backend-api/codex``.
+
+    A real HTTP/1.1 server on ``host:port`` (``port=0``: an ephemeral port), one thread per connection.
+    Use it as a context manager (``with`` or ``async with``) or call :meth:`start` / :meth:`stop`::
+
+        with CodexEmulator() as emu:
+            llm = emu.client()
+            print(llm.generate(prompt="hi"))
+            emu.usage_limit()                  # the next backend request gets a 429 usage_limit_reached
+            assert emu.responses_requests[-1].json["store"] is False
+
+    Constructor switches: ``models`` (the allow-list, default :data:`DEFAULT_MODELS`), ``plan_models``
+    (per-plan allow-lists, e.g. ``{"free": FREE_PLAN_MODELS}``), ``email``/``plan_type`` of the account
+    that logs in, ``auto_approve`` (``/oauth/authorize`` redirects at once, else shows a consent page),
+    token lifetimes, ``revoke_family_on_reuse``, ``require_account_id``, ``official_instructions``
+    (SPEC §3 row 6b), ``clock`` (a ``time.time``-like callable), the SSE shape switches
+    (``completed_output``, ``include_usage``, ``null_usage_details``, ``sequence_numbers``,
+    ``obfuscation``) and ``usage_percent_step`` (how much ``x-codex-primary-used-percent`` rises per request).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models: Iterable[str] | None = None,
+        plan_models: Mapping[str, Iterable[str]] | None = None,
+        email: str = "user@example.com",
+        plan_type: str = "plus",
+        auto_approve: bool = True,
+        client_id: str = DEFAULT_CLIENT_ID,
+        access_token_ttl: float = 864000.0,
+        refresh_token_ttl: float | None = None,
+        code_ttl: float = 600.0,
+        device_interval: str = "1",
+        revoke_family_on_reuse: bool = False,
+        require_account_id: bool = False,
+        official_instructions: Iterable[str] | None = None,
+        clock: Callable[[], float] | None = None,
+        secret: bytes | None = None,
+        usage_percent_step: float = 1.0,
+        completed_output: bool = False,
+        include_usage: bool = True,
+        null_usage_details: bool = False,
+        sequence_numbers: bool = True,
+        obfuscation: bool = False,
+    ) -> None:
+        self._host = host
+        self._requested_port = port
+        self._state = EmulatorState(clock=Clock(clock), secret=secret or secrets.token_bytes(32))
+        self.settings = Settings(
+            client_id=client_id,
+            models=list(models) if models is not None else list(DEFAULT_MODELS),
+            plan_models={k: list(v) for k, v in plan_models.items()} if plan_models is not None else None,
+            auto_approve=auto_approve,
+            access_token_ttl=access_token_ttl,
+            refresh_token_ttl=refresh_token_ttl,
+            code_ttl=code_ttl,
+            device_interval=device_interval,
+            revoke_family_on_reuse=revoke_family_on_reuse,
+            require_account_id=require_account_id,
+            official_instructions=list(official_instructions) if official_instructions is not None else None,
+            usage_percent_step=usage_percent_step,
+        )
+        self._auth = AuthServer(
+            self._state, self.settings, lambda: self.issuer, Account.derive(email, plan_type)
+        )
+        self._backend = Backend(self._state, self.settings)
+        self._backend.stream_options = StreamOptions(
+            completed_output=completed_output,
+            include_usage=include_usage,
+            null_usage_details=null_usage_details,
+            sequence_numbers=sequence_numbers,
+            obfuscation=obfuscation,
+        )
+        self._log: list[RecordedRequest] = []
+        self._log_lock = threading.Lock()
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._router = self._build_router()
+
+    def __repr__(self) -> str:
+        return f"CodexEmulator(url={self.url if self._server else None!r})"
+
+    def _build_router(self) -> Router:
+        router = Router()
+        auth, backend = self._auth, self._backend
+        router.add("GET", "/.well-known/openid-configuration", auth.discovery)
+        router.add("GET", "/oauth/authorize", auth.authorize)
+        router.add("GET", "/oauth/authorize/approve", auth.authorize_approve)
+        router.add("GET", "/oauth/authorize/deny", auth.authorize_deny)
+        router.add("POST", "/oauth/token", auth.token)
+        router.add("POST", "/oauth/revoke", auth.revoke)
+        router.add("POST", "/api/accounts/deviceauth/usercode", auth.device_usercode)
+        router.add("POST", "/api/accounts/deviceauth/token", auth.device_token)
+        router.add("GET", "/codex/device", auth.device_page)
+        router.add("POST", "/codex/device", auth.device_page_submit)
+        router.add("GET", "/deviceauth/callback", auth.device_callback)
+        router.add("POST", RESPONSES_PATH, backend.responses)
+        router.add("GET", "/backend-api/codex/models", backend.models)
+        return router
+
+    # ---------------------------------------------------------------------------------- lifecycle
+    def start(self) -> CodexEmulator:
+        """Bind and serve in a background thread (idempotent). Returns ``self``."""
+        if self._server is not None:
+            return self
+        server = EmulatorHTTPServer((self._host, self._requested_port), self._router, self._record)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="codex-emulator", daemon=True
+        )
+        self._server, self._thread = server, thread
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake stalled streams and close open connections (idempotent)."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.close_all()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> CodexEmulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> CodexEmulator:
+        return self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port (raises ``RuntimeError`` before :meth:`start`)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: call start() or use it as a context manager")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the auth server's issuer and the origin of every endpoint."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return self.url
+
+    @property
+    def base_url(self) -> str:
+        """The Codex base URL (``.../backend-api/codex``); requests go to ``{base_url}/responses``."""
+        return f"{self.url}/backend-api/codex"
+
+    # ------------------------------------------------------------------------------------ wiring
+    def env(self) -> dict[str, str]:
+        """The ``CODEX_OAUTH_*`` variables that point a client (or the CLI) at this emulator."""
+        return {
+            "CODEX_OAUTH_AUTHORIZATION_ENDPOINT": f"{self.url}/oauth/authorize",
+            "CODEX_OAUTH_TOKEN_ENDPOINT": f"{self.url}/oauth/token",
+            "CODEX_OAUTH_BASE_URL": self.base_url,
+            "CODEX_OAUTH_CLIENT_ID": self.settings.client_id,
+        }
+
+    def oauth_config(self, **overrides: Any) -> OAuthConfig:
+        """An :class:`OAuthConfig` for this emulator (``overrides`` win; ``os.environ`` is ignored)."""
+        overrides.setdefault("issuer", self.issuer)
+        return OAuthConfig.from_env(env=self.env(), **overrides)
+
+    def login_tokens(
+        self, email: str | None = None, plan_type: str | None = None, account_id: str | None = None
+    ) -> TokenData:
+        """Tokens issued as by a real login (refresh token registered), for the login account by default."""
+        base = self._auth.login_account
+        account = Account.derive(email or base.email, plan_type or base.plan_type, account_id)
+        if email is None and account_id is None:
+            account = Account.derive(base.email, plan_type or base.plan_type, base.account_id)
+        tokens = self._auth.mint(account)
+        return TokenData(
+            id_token=tokens["id_token"],
+            access_token=tokens["access_token"],
+            refresh_token=tokens.get("refresh_token"),
+            account_id=account.account_id,
+            last_refresh=datetime.fromtimestamp(self._state.clock.now(), UTC),
+        )
+
+    def client(self, **kwargs: Any) -> CodexOAuthLLM:
+        """A :class:`~oauth_codex.CodexOAuthLLM` wired to this emulator.
+
+        Defaults: ``base_url``, ``oauth_config``, ``interactive=False`` and a ``MemoryTokenStore`` holding
+        :meth:`login_tokens` (unless ``token_store`` or ``token_provider`` is given). ``kwargs`` win.
+        """
+        from ..client import CodexOAuthLLM
+
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("oauth_config", self.oauth_config())
+        kwargs.setdefault("interactive", False)
+        if "token_store" not in kwargs and "token_provider" not in kwargs:
+            kwargs["token_store"] = MemoryTokenStore(self.login_tokens())
+        return CodexOAuthLLM(**kwargs)
+
+    # ----------------------------------------------------------------------------------- request log
+    def _record(self, request: RecordedRequest) -> None:
+        with self._log_lock:
+            self._log.append(request)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, oldest first (a copy)."""
+        with self._log_lock:
+            return list(self._log)
+
+    @property
+    def responses_requests(self) -> list[RecordedRequest]:
+        """Only the ``POST .../responses`` requests."""
+        return [r for r in self.requests if r.method == "POST" and r.path == RESPONSES_PATH]
+
+    @property
+    def grant_counts(self) -> dict[str, int]:
+        """Token-endpoint requests per ``grant_type`` (failed ones too), e.g. ``{"refresh_token": 1}``."""
+        with self._state.lock:
+            return dict(self._state.grant_counts)
+
+    def clear_requests(self) -> None:
+        """Forget the request log and the grant counts."""
+        with self._log_lock:
+            self._log.clear()
+        with self._state.lock:
+            self._state.grant_counts.clear()
+
+    # ------------------------------------------------------------------------------ backend faults
+    def usage_limit(self, times: int = 1, plan_type: str | None = None, status: int = 429) -> None:
+        """``usage_limit_reached`` with ``resets_at`` and 100 % headers; ``status=404`` too."""
+        self._backend.http_faults.add("usage_limit", times, plan_type=plan_type, status=status)
+
+    def usage_not_included(self, times: int = 1, plan_type: str | None = None) -> None:
+        """429 ``usage_not_included``."""
+        self._backend.http_faults.add("usage_not_included", times, plan_type=plan_type, status=429)
+
+    def rate_limit(self, times: int = 1, retry_after: float = 1.0) -> None:
+        """429 ``rate_limit_exceeded`` with a ``Retry-After`` header."""
+        self._backend.http_faults.add("rate_limit", times, retry_after=retry_after)
+
+    def server_error(self, status: int = 500, times: int = 1, code: str | None = None) -> None:
+        """A 5xx answer; 503 carries ``{"error": {"code": "server_is_overloaded"}}`` (or ``code``)."""
+        if status < 500:
+            raise ValueError("server_error() takes a 5xx status")
+        self._backend.http_faults.add("server_error", times, status=status, code=code)
+
+    def cloudflare_block(self, times: int = 1) -> None:
+        """403 with a Cloudflare "Sorry, you have been blocked" HTML page."""
+        self._backend.http_faults.add("cloudflare", times)
+
+    def policy_block(self, times: int = 1) -> None:
+        """400 ``cyber_policy`` (SPEC §3 row 15; the text is invented)."""
+        self._backend.http_faults.add("policy_block", times)
+
+    def unauthorized(self, times: int = 1, code: str | None = "token_expired") -> None:
+        """401 on an otherwise valid token: row 2's ``token_expired`` body, or row 1's when ``code=None``."""
+        self._backend.http_faults.add("unauthorized", times, code=code)
+
+    def slow(self, delay: float, times: int = 1) -> None:
+        """Wait ``delay`` seconds before answering the next backend requests."""
+        self._backend.delays.add("slow", times, delay=delay)
+
+    def drop_mid_stream(self, after_events: int = 5, times: int = 1) -> None:
+        """Send ``after_events`` events, then cut the connection without ending the chunked body."""
+        self._backend.stream_faults.add("drop", times, after_events=after_events)
+
+    def end_without_completed(self, after_events: int = 5, times: int = 1) -> None:
+        """Send ``after_events`` events, then end the body cleanly with no terminal event."""
+        self._backend.stream_faults.add("end", times, after_events=after_events)
+
+    def response_failed(self, code: str = "server_error", message: str | None = None, times: int = 1) -> None:
+        """``response.failed`` with ``code`` (real-looking default messages)."""
+        self._backend.stream_faults.add("failed", times, code=code, message=message)
+
+    def response_incomplete(self, reason: str = "max_output_tokens", times: int = 1) -> None:
+        """The answer's items, then ``response.incomplete`` with ``incomplete_details.reason``."""
+        self._backend.stream_faults.add("incomplete", times, reason=reason)
+
+    def error_event(self, times: int = 1, code: str = "server_error", message: str | None = None) -> None:
+        """An ``error`` event (platform shape) instead of the answer."""
+        self._backend.stream_faults.add("error_event", times, code=code, message=message)
+
+    def stall(self, seconds: float, after_events: int = 0, times: int = 1) -> None:
+        """Go silent for ``seconds`` after ``after_events`` events (an idle stream), then carry on."""
+        self._backend.stream_faults.add("stall", times, seconds=seconds, after_events=after_events)
+
+    def reset_faults(self) -> None:
+        """Drop every pending fault (backend and token endpoint) and the token-endpoint delay."""
+        for queue in (
+            self._backend.http_faults,
+            self._backend.stream_faults,
+            self._backend.delays,
+            self._auth.token_faults,
+        ):
+            queue.clear()
+        self.settings.token_delay = 0.0
+
+    # ---------------------------------------------------------------------------- tokens and login
+    def expire_tokens(self) -> None:
+        """Every access token issued so far now counts as expired (row 2); refresh tokens still work."""
+        with self._state.lock:
+            for record in self._state.access.values():
+                record.expired = True
+
+    def revoke_tokens(self) -> None:
+        """Revoke every token issued so far: access: row 1; refresh: ``refresh_token_invalidated``."""
+        with self._state.lock:
+            for record in self._state.access.values():
+                record.revoked = True
+            for refresh in self._state.refresh.values():
+                if refresh.status == "active":
+                    refresh.status = "revoked"
+
+    def token_endpoint_error(
+        self, status: int | None = None, code: str | None = None, times: int = 1
+    ) -> None:
+        """Fail the next token requests: ``code`` (e.g. ``refresh_token_expired``) as 401, else ``status``."""
+        self._auth.token_faults.add("token_error", times, status=status, code=code)
+
+    def token_endpoint_delay(self, seconds: float) -> None:
+        """Delay every token-endpoint answer by ``seconds`` (0 to stop), for race tests."""
+        self.settings.token_delay = seconds
+
+    def deny_login(self, enabled: bool = True) -> None:
+        """``/oauth/authorize`` redirects with ``access_denied`` / ``missing_codex_entitlement``."""
+        self.settings.deny_login = enabled
+
+    def set_login_account(self, email: str, plan_type: str = "plus") -> None:
+        """Who signs in through ``/oauth/authorize`` and the device flow from now on."""
+        self._auth.login_account = Account.derive(email, plan_type)
+
+    def allow_redirect_uri(self, uri: str) -> None:
+        """Register another ``redirect_uri`` (the real server knows only localhost:1455 and :1457)."""
+        self.settings.redirect_uris.add(uri)
+
+    def approve_device(self, user_code: str) -> None:
+        """Approve a pending device login (what the user does at ``{issuer}/codex/device``)."""
+        self._auth.approve_device(user_code)
+
+    def set_device_login(self, enabled: bool) -> None:
+        """Disable (404, as when an admin turns it off) or re-enable the device-code endpoints."""
+        self.settings.device_login_enabled = enabled
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator clock forward (token expiry, code expiry, device-code expiry)."""
+        self._state.clock.advance(seconds)
+
+    def now(self) -> float:
+        """The emulator clock, in Unix seconds."""
+        return self._state.clock.now()
+
+    # --------------------------------------------------------------------------------- the model
+    def set_answer(
+        self, text: str | None = None, deltas: int | None = None, delta_delay: float = 0.0
+    ) -> None:
+        """Fix the text answer and/or its number of deltas, and the pause after each delta (persistent).
+
+        ``set_answer()`` restores the default (a reply quoting the prompt).
+        """
+        self._backend.answer = AnswerSettings(text=text, deltas=deltas, delta_delay=delta_delay)
+
+    def configure_stream(self, **switches: bool) -> None:
+        """Change SSE shape switches: ``completed_output``, ``include_usage``, ``null_usage_details``,
+        ``sequence_numbers``, ``obfuscation``."""
+        current = self._backend.stream_options
+        self._backend.stream_options = StreamOptions(**{**current.__dict__, **switches})

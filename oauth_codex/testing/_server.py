@@ -1,0 +1,324 @@
+"""HTTP plumbing of the emulator: a threaded HTTP/1.1 server on loopback, routing, replies, the request log.
+
+Route handlers are plain functions ``HttpRequest -> Reply | StreamReply``; this module turns them into
+bytes on the socket (JSON/HTML/redirects with ``Content-Length``, SSE with chunked transfer encoding,
+pauses, stalls and cut connections) and records every request.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["EmulatorHTTPServer", "HttpRequest", "RecordedRequest", "Reply", "Router", "StreamReply"]
+
+_REDACT = {"authorization", "cookie"}
+
+
+@dataclass
+class RecordedRequest:
+    """One request the emulator received, for assertions.
+
+    ``headers`` has lower-case keys; ``json`` is the parsed JSON body (``None`` when the body is not JSON);
+    ``form`` the parsed form body (``None`` unless form-encoded); ``status`` the status code answered
+    (``None`` while the request is still being handled). ``repr`` hides credentials.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    json: Any
+    form: dict[str, str] | None
+    status: int | None = None
+    time: float = 0.0
+
+    def __repr__(self) -> str:
+        return f"RecordedRequest(method={self.method!r}, path={self.path!r}, status={self.status!r})"
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A header by case-insensitive name."""
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    json: Any
+    form: dict[str, str] | None
+    content_type: str
+
+
+@dataclass
+class Reply:
+    """A complete response body."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Reply:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        return cls(status, data, "application/json", list(headers or []))
+
+    @classmethod
+    def html(cls, status: int, page: str, headers: list[tuple[str, str]] | None = None) -> Reply:
+        return cls(status, page.encode(), "text/html; charset=utf-8", list(headers or []))
+
+    @classmethod
+    def text(cls, status: int, text: str) -> Reply:
+        return cls(status, text.encode(), "text/plain; charset=utf-8")
+
+    @classmethod
+    def redirect(cls, location: str) -> Reply:
+        return cls(302, b"", "text/plain; charset=utf-8", [("Location", location)])
+
+
+@dataclass
+class StreamReply:
+    """A ``200 text/event-stream`` response written event by event.
+
+    ``cut_after``: stop after that many events; ``cut_mode`` ``"drop"`` closes the socket without ending
+    the chunked body (a broken connection), ``"end"`` ends the body cleanly (EOF without a terminal event).
+    ``stall_after``: pause ``stall_seconds`` before that event. ``delta_delay``: pause after each delta.
+    """
+
+    events: list[dict[str, Any]]
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    delta_delay: float = 0.0
+    stall_after: int | None = None
+    stall_seconds: float = 0.0
+    cut_after: int | None = None
+    cut_mode: Literal["drop", "end"] = "end"
+    status: int = 200
+
+
+Handler = Callable[[HttpRequest], "Reply | StreamReply"]
+
+
+class Router:
+    """Exact-path routing: ``(method, path) -> handler``; 404/405 bodies like a generic JSON API."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, dict[str, Handler]] = {}
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        self._routes.setdefault(path, {})[method.upper()] = handler
+
+    def __call__(self, request: HttpRequest) -> Reply | StreamReply:
+        methods = self._routes.get(request.path.rstrip("/") or "/") or self._routes.get(request.path)
+        if methods is None:
+            return Reply.json(404, {"detail": "Not Found"})
+        handler = methods.get(request.method)
+        if handler is None:
+            return Reply.json(405, {"detail": "Method Not Allowed"}, [("Allow", ", ".join(sorted(methods)))])
+        return handler(request)
+
+
+def _parse_body(body: bytes, content_type: str) -> tuple[Any, dict[str, str] | None]:
+    parsed: Any = None
+    form: dict[str, str] | None = None
+    if "application/x-www-form-urlencoded" in content_type:
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            form = None
+    elif body:
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+    return parsed, form
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorHTTPServer
+    server_version = "codex-emulator"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._handle()
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return bytes(data)
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _handle(self) -> None:
+        parts = urlsplit(self.path)
+        body = self._read_body()
+        headers: dict[str, str] = {}
+        for key, value in self.headers.items():
+            key = key.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        content_type = headers.get("content-type", "")
+        parsed, form = _parse_body(body, content_type)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        request = HttpRequest(self.command, parts.path, query, headers, body, parsed, form, content_type)
+        record = RecordedRequest(
+            self.command, parts.path, query, headers, body, parsed, form, time=time.time()
+        )
+        self.server.log(record)
+        try:
+            reply = self.server.app(request)
+        except Exception:  # an emulator bug must still answer, or the client hangs
+            reply = Reply.json(500, {"detail": "emulator internal error"})
+            self.server.errors += 1
+        record.status = reply.status
+        if reply.delay > 0 and self.server.stopping.wait(reply.delay):
+            self.close_connection = True
+            return
+        try:
+            if isinstance(reply, StreamReply):
+                self._write_stream(reply)
+            else:
+                self._write_reply(reply)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
+            self.close_connection = True
+
+    def _write_reply(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for key, value in reply.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    def _write_stream(self, reply: StreamReply) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        for key, value in reply.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        buffer = bytearray()
+
+        def flush() -> None:
+            if buffer:
+                self.wfile.write(b"%x\r\n" % len(buffer) + bytes(buffer) + b"\r\n")
+                self.wfile.flush()
+                buffer.clear()
+
+        stopping = self.server.stopping
+        for index, event in enumerate(reply.events):
+            if reply.cut_after is not None and index >= reply.cut_after:
+                break
+            if reply.stall_after == index and reply.stall_seconds > 0:
+                flush()
+                if stopping.wait(reply.stall_seconds):
+                    break
+            data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            buffer += f"event: {event['type']}\ndata: {data}\n\n".encode()
+            if reply.delta_delay > 0 and str(event["type"]).endswith(".delta"):
+                flush()
+                if stopping.wait(reply.delta_delay):
+                    break
+            elif len(buffer) >= 32768:
+                flush()
+        flush()
+        cut = reply.cut_after is not None and reply.cut_after < len(reply.events)
+        if (cut and reply.cut_mode == "drop") or stopping.is_set():
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that dispatches to ``app``, logs requests and can drop open connections."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: Callable[[HttpRequest], Reply | StreamReply],
+        log: Callable[[RecordedRequest], None],
+    ) -> None:
+        self.app = app
+        self.log = log
+        self.stopping = threading.Event()
+        self.errors = 0
+        self._connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up mid-request are normal here (cut streams, timeouts): stay quiet."""
+        return
+
+    def track(self, conn: socket.socket, is_open: bool) -> None:
+        with self._conn_lock:
+            if is_open:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def close_all(self) -> None:
+        """Shut down every open client connection (used on stop so no handler thread lingers)."""
+        with self._conn_lock:
+            conns = list(self._connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
