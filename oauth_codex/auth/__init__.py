@@ -1,9 +1,17 @@
 """Authentication: OAuth PKCE login, token stores, refresh.
 
-Importing this package is cheap; keyring and the login flows load on first use.
+Importing this package is cheap: the stores, the provider and the login flows (and keyring, http.server,
+webbrowser, filelock behind them) load on first attribute access.
+
+>>> from oauth_codex.auth import login, default_token_store
+>>> tokens = login(mode="paste")                # doctest: +SKIP
+>>> default_token_store().load().email          # doctest: +SKIP
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._config import OAuthConfig
 from ._tokens import (
@@ -16,13 +24,59 @@ from ._tokens import (
     decode_jwt_claims,
 )
 
+if TYPE_CHECKING:
+    from ._auto_store import AutoTokenStore, default_token_store
+    from ._file_store import FileTokenStore
+    from ._keyring_store import KeyringTokenStore
+    from ._login import LoginMode, alogin, login
+    from ._manage import import_codex_cli_auth, logout, refresh
+    from ._provider import OAuthTokenProvider
+
 __all__ = [
     "AccessToken",
+    "AutoTokenStore",
+    "FileTokenStore",
+    "KeyringTokenStore",
+    "LoginMode",
     "MemoryTokenStore",
     "OAuthConfig",
+    "OAuthTokenProvider",
     "StaticTokenProvider",
     "TokenData",
     "TokenProvider",
     "TokenStore",
+    "alogin",
     "decode_jwt_claims",
+    "default_token_store",
+    "import_codex_cli_auth",
+    "login",
+    "logout",
+    "refresh",
 ]
+
+_LAZY = {
+    "AutoTokenStore": "._auto_store",
+    "default_token_store": "._auto_store",
+    "FileTokenStore": "._file_store",
+    "KeyringTokenStore": "._keyring_store",
+    "LoginMode": "._login",
+    "alogin": "._login",
+    "login": "._login",
+    "import_codex_cli_auth": "._manage",
+    "logout": "._manage",
+    "refresh": "._manage",
+    "OAuthTokenProvider": "._provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'oauth_codex.auth' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,182 @@
+"""``FileTokenStore``: ``$CODEX_OAUTH_HOME/auth.json`` in the Codex CLI layout, private and crash-safe."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import TokenStoreError
+from ._config import OAuthConfig
+from ._document import parse_token_document
+from ._log import get_logger
+from ._tokens import TokenData
+
+__all__ = ["FileTokenStore", "ensure_private_dir"]
+
+log = get_logger(__name__)
+
+_POSIX = os.name == "posix"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0700; tighten an existing one to 0700 on POSIX."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if _POSIX:
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o700)
+        except OSError:
+            pass
+
+
+def _fsync_dir(path: Path) -> None:
+    if not _POSIX:
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class FileTokenStore:
+    """Tokens in a JSON file with the Codex CLI ``auth.json`` layout.
+
+    ``path`` defaults to ``$CODEX_OAUTH_HOME/auth.json`` (``~/.oauth_codex/auth.json``). The file is written
+    with mode 0600 inside a 0700 directory by an atomic replace (temp file, fsync, ``os.replace``, directory
+    fsync), so a crash leaves either the old or the new file. A file that cannot be parsed raises
+    :class:`~oauth_codex.errors.TokenStoreError` naming it, and is moved to ``auth.json.corrupt-<time>``
+    (never silently overwritten) before a new login is saved. ``lock_path`` (``auth.json.lock`` beside it) is
+    the cross-process refresh lock.
+
+    >>> store = FileTokenStore("/tmp/example/auth.json")  # doctest: +SKIP
+    >>> store.load()  # None until a login is saved  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        if path is None:
+            path = OAuthConfig.from_env().home_dir / "auth.json"
+        self.path = Path(path).expanduser()
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore(path={str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        """Where the tokens live, for messages."""
+        return str(self.path)
+
+    # -- reading -----------------------------------------------------------------------------------
+    def _read_text(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise TokenStoreError(
+                f"Cannot read the token file {self.path} ({reason}). Check its permissions, or move it "
+                "away and log in again with `oauth-codex login`.",
+                path=str(self.path),
+            ) from None
+
+    def load(self) -> TokenData | None:
+        """The stored tokens (``None`` without a file); raises ``TokenStoreError`` when it is corrupted."""
+        text = self._read_text()
+        if text is None:
+            return None
+        try:
+            return parse_token_document(json.loads(text))
+        except ValueError as exc:
+            reason = "not valid JSON (truncated?)" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise TokenStoreError(
+                f"The token file {self.path} is corrupted: {reason}. Move it away (or restore a backup) "
+                "and log in again with `oauth-codex login`; a new login keeps a copy of it as "
+                "auth.json.corrupt-<time>.",
+                path=str(self.path),
+            ) from None
+
+    # -- writing -----------------------------------------------------------------------------------
+    def _existing_document(self) -> dict[str, Any] | None:
+        """The current Codex-layout document (to keep its unknown keys); backs up a corrupted file first."""
+        try:
+            text = self._read_text()
+        except TokenStoreError:
+            text = ""
+        if text is None:
+            return None
+        try:
+            doc = json.loads(text)
+            parse_token_document(doc)
+        except ValueError:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+            shutil.copy2(self.path, backup)
+            if _POSIX:
+                with contextlib.suppress(OSError):
+                    backup.chmod(0o600)
+            log.warning(
+                "The token file %s was corrupted; kept a copy at %s before writing a new one.",
+                self.path,
+                backup,
+            )
+            return None
+        return doc if isinstance(doc.get("tokens"), dict) else None
+
+    def save(self, tokens: TokenData) -> None:
+        """Write ``tokens`` atomically (0600). Raises ``TokenStoreError`` when the file cannot be written."""
+        parent = self.path.parent
+        tmp_name: str | None = None
+        try:
+            ensure_private_dir(parent)
+            doc = tokens.to_auth_json()
+            for key, value in (self._existing_document() or {}).items():
+                doc.setdefault(key, value)  # keep keys other tools wrote (SPEC §1.10)
+            text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
+            try:
+                if _POSIX:
+                    os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+                raise
+            os.replace(tmp_name, self.path)
+            tmp_name = None
+            _fsync_dir(parent)
+        except OSError as exc:
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+            raise TokenStoreError(
+                f"Cannot write the token file {self.path} ({exc.strerror or type(exc).__name__}). Check that "
+                f"{parent} is writable, or set CODEX_OAUTH_HOME to a writable directory.",
+                path=str(self.path),
+            ) from None
+
+    def delete(self) -> None:
+        """Remove the file (nothing happens when it does not exist)."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise TokenStoreError(
+                f"Cannot delete the token file {self.path} ({exc.strerror or type(exc).__name__}).",
+                path=str(self.path),
+            ) from None
+        _fsync_dir(self.path.parent)

@@ -1,0 +1,145 @@
+"""``refresh``, ``logout`` and ``import_codex_cli_auth``: one-call management of the stored login."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import httpx
+
+from ..errors import NotAuthenticatedError, TokenStoreError
+from ._auto_store import default_token_store, legacy_stores
+from ._config import OAuthConfig
+from ._discovery import resolve_endpoints
+from ._document import parse_token_document
+from ._flow import Flow, Http, run_sync
+from ._keyring_store import KeyringUnavailableError
+from ._locks import RefreshLock, lock_path_for
+from ._log import get_logger
+from ._provider import OAuthTokenProvider
+from ._tokens import TokenData, TokenStore
+from ._wire import HttpReply, revoke_request
+
+__all__ = ["codex_cli_auth_path", "import_codex_cli_auth", "logout", "refresh"]
+
+log = get_logger(__name__)
+
+
+def refresh(
+    config: OAuthConfig | None = None,
+    *,
+    store: TokenStore | None = None,
+    http_client: httpx.Client | None = None,
+) -> TokenData:
+    """Refresh the stored login now (whatever its expiry) and save the rotated tokens.
+
+    Uses the same locks as :class:`OAuthTokenProvider`, so it is safe next to running clients. Raises
+    :class:`~oauth_codex.errors.NotAuthenticatedError` without a login and
+    :class:`~oauth_codex.errors.RefreshTokenError` when the refresh token is dead.
+    """
+    provider = OAuthTokenProvider(store, config, interactive=False, http_client=http_client)
+    return provider.refresh()
+
+
+def _revoke_flow(config: OAuthConfig, tokens: TokenData) -> Flow[bool]:
+    endpoints = yield from resolve_endpoints(config, purpose="refresh")
+    reply: HttpReply = yield Http(revoke_request(config, endpoints.revocation_endpoint, tokens))
+    return 200 <= reply.status < 300
+
+
+def logout(
+    config: OAuthConfig | None = None,
+    *,
+    store: TokenStore | None = None,
+    revoke: bool = True,
+    http_client: httpx.Client | None = None,
+) -> bool:
+    """Sign out: revoke the refresh token (best effort) and delete the login.
+
+    Without ``store``, the login is removed from every place oauth-codex keeps one: the keyring (service
+    ``oauth-codex``), ``$CODEX_OAUTH_HOME/auth.json`` and the codex-oauth-llm legacy locations. With
+    ``store``, from that store only. The Codex CLI's own ``auth.json`` is never touched. Returns whether a
+    login was found.
+    """
+    config = config or OAuthConfig.from_env()
+    targets: list[TokenStore] = (
+        [store] if store is not None else [default_token_store(config), *legacy_stores()]
+    )
+    found: list[TokenData] = []
+    with RefreshLock(lock_path_for(targets[0], config)).hold_file():
+        for target in targets:
+            try:
+                tokens = target.load()
+            except TokenStoreError:
+                tokens = None  # unreadable: still delete it below
+            if tokens is not None:
+                found.append(tokens)
+            try:
+                target.delete()
+            except KeyringUnavailableError:
+                pass
+    if revoke:
+        seen: set[str] = set()
+        for tokens in found:
+            key = tokens.refresh_token or tokens.access_token
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                run_sync(_revoke_flow(config, tokens), client=http_client)
+            except Exception as exc:  # best effort: the local logout already happened
+                log.debug("oauth-codex: token revocation failed (%s)", type(exc).__name__)
+    return bool(found)
+
+
+def codex_cli_auth_path() -> Path:
+    """``$CODEX_HOME/auth.json``, default ``~/.codex/auth.json``."""
+    home = os.environ.get("CODEX_HOME", "").strip()
+    return (Path(home).expanduser() if home else Path.home() / ".codex") / "auth.json"
+
+
+def import_codex_cli_auth(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    store: TokenStore | None = None,
+    config: OAuthConfig | None = None,
+) -> TokenData:
+    """Copy the Codex CLI's ChatGPT login (``$CODEX_HOME/auth.json``) into our store; returns the tokens.
+
+    The CLI's file is only read, never written. Afterwards both programs hold the same refresh token and
+    rotate it independently: whichever refreshes first spends the other's copy, so the other must log in
+    again. Raises :class:`~oauth_codex.errors.NotAuthenticatedError` when there is no such file or it holds an
+    API key instead of a ChatGPT login, and :class:`~oauth_codex.errors.TokenStoreError` when it is corrupted.
+    """
+    source = Path(path).expanduser() if path is not None else codex_cli_auth_path()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotAuthenticatedError(
+            f"No Codex CLI login at {source}. Run `codex login` first, pass the file's path, or log in with "
+            "`oauth-codex login`."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TokenStoreError(f"Cannot read {source} ({type(exc).__name__}).", path=str(source)) from None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise TokenStoreError(
+            f"{source} is not valid JSON; it cannot be imported.", path=str(source)
+        ) from None
+    if isinstance(doc, dict) and not isinstance(doc.get("tokens"), dict) and doc.get("OPENAI_API_KEY"):
+        raise NotAuthenticatedError(
+            f"The Codex CLI login in {source} uses an API key, not a ChatGPT account; there is nothing to "
+            "import. Log in with `oauth-codex login`."
+        )
+    try:
+        tokens = parse_token_document(doc)
+    except ValueError as exc:
+        raise TokenStoreError(f"{source} holds no ChatGPT login ({exc}).", path=str(source)) from None
+    tokens = tokens.model_copy(update={"account_id": tokens.resolved_account_id()})
+    config = config or OAuthConfig.from_env()
+    target = store if store is not None else default_token_store(config)
+    with RefreshLock(lock_path_for(target, config)).hold_file():
+        target.save(tokens)
+    return tokens
