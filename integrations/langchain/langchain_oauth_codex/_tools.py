@@ -1,0 +1,140 @@
+"""Pure converters for ``bind_tools`` and ``with_structured_output``: tool specs, ``tool_choice``, formats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeGuard
+
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
+
+__all__ = [
+    "ToolLike",
+    "convert_tool",
+    "convert_tool_choice",
+    "json_object_format",
+    "json_schema_format",
+    "schema_name",
+]
+
+ToolLike = dict[str, Any] | type | Callable[..., Any] | BaseTool
+"""What ``bind_tools`` accepts: JSON-schema / OpenAI tool dicts, pydantic classes, TypedDicts,
+callables and LangChain tools."""
+
+
+def convert_tool(tool: ToolLike, *, strict: bool | None = None) -> dict[str, Any]:
+    """Return ``tool`` as a flat Responses function tool ``{"type": "function", "name", ...}``.
+
+    Responses-shaped dicts (``{"type": "function", "name": ...}``) pass through (``strict`` applied
+    when given); everything else goes through ``convert_to_openai_tool`` and is flattened.
+    """
+    if _is_responses_tool(tool):
+        flat = dict(tool)
+        if strict is not None:
+            flat["strict"] = strict
+        return flat
+    converted = convert_to_openai_tool(tool, strict=strict)
+    function = converted.get("function")
+    if not isinstance(function, Mapping):
+        raise ValueError(
+            f"Tool {converted.get('type')!r} is not supported by ChatCodexOAuth; pass function tools "
+            "(functions, pydantic classes, LangChain tools or JSON-schema dicts)."
+        )
+    flat = {"type": "function", "name": function["name"]}
+    if function.get("description"):
+        flat["description"] = function["description"]
+    flat["parameters"] = function.get("parameters") or {"type": "object", "properties": {}}
+    if "strict" in function:
+        flat["strict"] = function["strict"]
+    return flat
+
+
+def _is_responses_tool(tool: ToolLike) -> TypeGuard[dict[str, Any]]:
+    if not isinstance(tool, dict):
+        return False
+    return tool.get("type") == "function" and "name" in tool and "function" not in tool
+
+
+def convert_tool_choice(tool_choice: Any, tool_names: Sequence[str] = ()) -> str | dict[str, Any] | None:
+    """Map a LangChain ``tool_choice`` onto the Responses ``tool_choice`` (``None``: leave it out).
+
+    ``None`` / ``False`` -> omitted; ``"auto"``, ``"none"``, ``"required"`` pass; ``"any"`` / ``True`` ->
+    ``"required"``; a tool name -> ``{"type": "function", "name": ...}``; a Responses dict passes; a
+    Chat-Completions dict ``{"type": "function", "function": {"name": ...}}`` is converted.
+
+    Raises:
+        ValueError: anything else, or a name that is not among ``tool_names`` (when given).
+    """
+    if tool_choice is None or tool_choice is False:
+        return None
+    if tool_choice is True or tool_choice == "any":
+        return "required"
+    if tool_choice in ("auto", "none", "required"):
+        return str(tool_choice)
+    if isinstance(tool_choice, str):
+        if tool_names and tool_choice not in tool_names:
+            raise ValueError(
+                f"tool_choice {tool_choice!r} names no bound tool; the tools are {list(tool_names)}."
+            )
+        return {"type": "function", "name": tool_choice}
+    if isinstance(tool_choice, Mapping):
+        function = tool_choice.get("function")
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            return {"type": "function", "name": function["name"]}
+        if tool_choice.get("type") == "function" and isinstance(tool_choice.get("name"), str):
+            return {"type": "function", "name": tool_choice["name"]}
+        if tool_choice.get("type") in ("auto", "none", "required") and len(tool_choice) == 1:
+            return str(tool_choice["type"])
+    raise ValueError(
+        f"Unrecognized tool_choice {tool_choice!r}: use 'auto', 'none', 'any', 'required', True, "
+        "a tool name, or {'type': 'function', 'name': ...}."
+    )
+
+
+_NAME_INVALID = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def schema_name(schema: Any) -> str:
+    """A ``text.format`` name for ``schema``: its title / class name, reduced to ``[A-Za-z0-9_-]{1,64}``."""
+    name: Any = None
+    if isinstance(schema, Mapping):
+        name = schema.get("title") or schema.get("name")
+        function = schema.get("function")
+        if not name and isinstance(function, Mapping):
+            name = function.get("name")
+    elif isinstance(schema, type):
+        name = schema.__name__
+    cleaned = _NAME_INVALID.sub("_", str(name or "")).strip("_")[:64]
+    return cleaned or "output"
+
+
+def json_schema_format(schema: Any, *, strict: bool | None = None) -> dict[str, Any]:
+    """The ``text.format`` for structured output with ``schema`` (pydantic v1/v2, TypedDict, JSON schema,
+    OpenAI tool/function dict, or a ready ``{"type": "json_schema", ...}`` format).
+
+    ``strict=True`` makes the schema strict-compatible (every property required, no additional ones).
+    """
+    if isinstance(schema, Mapping) and schema.get("type") == "json_schema":
+        inner = schema.get("json_schema")
+        if isinstance(inner, Mapping):  # Chat-Completions response_format
+            fmt: dict[str, Any] = {"type": "json_schema", **inner}
+        else:
+            fmt = dict(schema)
+        if strict is not None:
+            fmt["strict"] = strict
+        return fmt
+    if strict is None and isinstance(schema, Mapping) and isinstance(schema.get("strict"), bool):
+        strict = schema["strict"]
+    function = convert_to_openai_function(schema, strict=bool(strict))
+    name = schema_name({"title": function.get("name")} if function.get("name") else schema)
+    fmt = {"type": "json_schema", "name": name, "schema": function["parameters"]}
+    if function.get("description"):
+        fmt["description"] = function["description"]
+    fmt["strict"] = bool(strict)
+    return fmt
+
+
+def json_object_format() -> dict[str, Any]:
+    """The ``text.format`` for JSON mode (the prompt has to ask for JSON)."""
+    return {"type": "json_object"}

@@ -1,0 +1,131 @@
+"""Tool specs, ``tool_choice`` and ``text.format`` (ADAPTERS.md §1.4-1.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.tools import tool
+from langchain_oauth_codex._tools import convert_tool, convert_tool_choice, json_schema_format, schema_name
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+
+class GetWeather(BaseModel):
+    """Get the weather for a city."""
+
+    city: str = Field(description="City name")
+    units: str | None = None
+
+
+class Person(TypedDict):
+    """A person."""
+
+    name: str
+
+
+@tool
+def magic(x: int) -> int:
+    """Apply magic."""
+    return x + 2
+
+
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        (GetWeather, "GetWeather"),
+        (Person, "Person"),
+        (magic, "magic"),
+        (add, "add"),
+        (
+            {
+                "type": "function",
+                "function": {"name": "cc", "parameters": {"type": "object", "properties": {}}},
+            },
+            "cc",
+        ),
+        (GetWeather.model_json_schema(), "GetWeather"),
+        (
+            {
+                "name": "color_picker",
+                "input_schema": {"type": "object", "properties": {"c": {"type": "string"}}},
+            },
+            "color_picker",
+        ),
+    ],
+)
+def test_tools_are_flattened_to_the_responses_shape(spec: Any, name: str) -> None:
+    flat = convert_tool(spec)
+    assert flat["type"] == "function" and flat["name"] == name
+    assert "function" not in flat
+    assert flat["parameters"]["type"] == "object"
+
+
+def test_strict_makes_schemas_strict_and_flat_dicts_pass_through() -> None:
+    strict = convert_tool(GetWeather, strict=True)
+    assert strict["strict"] is True
+    assert strict["parameters"]["additionalProperties"] is False
+    assert set(strict["parameters"]["required"]) == {"city", "units"}
+    flat = {"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}}
+    assert convert_tool(flat) == flat
+    assert convert_tool(flat, strict=False)["strict"] is False
+
+
+def test_builtin_tool_types_are_rejected() -> None:
+    with pytest.raises(ValueError, match="not supported"):
+        convert_tool({"type": "web_search_preview"})
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [
+        (None, None),
+        (False, None),
+        ("auto", "auto"),
+        ("none", "none"),
+        ("required", "required"),
+        ("any", "required"),
+        (True, "required"),
+        ("magic", {"type": "function", "name": "magic"}),
+        ({"type": "function", "name": "magic"}, {"type": "function", "name": "magic"}),
+        ({"type": "function", "function": {"name": "magic"}}, {"type": "function", "name": "magic"}),
+    ],
+)
+def test_tool_choice_mapping(choice: Any, expected: Any) -> None:
+    assert convert_tool_choice(choice, ["magic", "add"]) == expected
+
+
+@pytest.mark.parametrize("choice", ["unknown_tool", 3, {"foo": "bar"}])
+def test_bad_tool_choice_raises(choice: Any) -> None:
+    with pytest.raises(ValueError):
+        convert_tool_choice(choice, ["magic"])
+
+
+def test_json_schema_format_from_each_schema_kind() -> None:
+    fmt = json_schema_format(GetWeather)
+    assert fmt["type"] == "json_schema" and fmt["name"] == "GetWeather" and fmt["strict"] is False
+    assert fmt["schema"]["properties"]["city"]["type"] == "string"
+    assert json_schema_format(Person)["name"] == "Person"
+    strict = json_schema_format(GetWeather.model_json_schema(), strict=True)
+    assert strict["strict"] is True and strict["schema"]["additionalProperties"] is False
+    ready = {
+        "type": "json_schema",
+        "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": True},
+    }
+    assert json_schema_format(ready) == {
+        "type": "json_schema",
+        "name": "x",
+        "schema": {"type": "object"},
+        "strict": True,
+    }
+
+
+def test_schema_names_are_sanitized() -> None:
+    assert schema_name({"title": "My Schema (v2)!"}) == "My_Schema_v2"
+    assert schema_name({}) == "output"
+    assert len(schema_name({"title": "x" * 100})) == 64
