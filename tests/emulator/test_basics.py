@@ -10,7 +10,7 @@ import httpx
 from oauth_codex.auth import TokenData, decode_jwt_claims
 from oauth_codex.testing import CodexEmulator
 
-from .conftest import body, post, stream
+from .helpers import body, post, stream
 
 
 def test_starts_fast_and_stops() -> None:
@@ -58,7 +58,9 @@ def test_login_tokens_carry_account_and_plan(emu: CodexEmulator, tokens: TokenDa
     assert pro.plan_type == "pro" and pro.account_id == tokens.account_id
 
 
-def test_text_answer_streams_and_quotes_the_prompt(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
+def test_text_answer_streams_and_quotes_the_prompt(
+    emu: CodexEmulator, tokens: TokenData, http: httpx.Client
+) -> None:
     events = stream(http, emu, tokens, body("Explain PKCE briefly."))
     deltas = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
     done = [e for e in events if e["type"] == "response.output_item.done"]
@@ -71,7 +73,9 @@ def test_text_answer_streams_and_quotes_the_prompt(emu: CodexEmulator, tokens: T
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
 
 
-def test_request_log_records_headers_and_body(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
+def test_request_log_records_headers_and_body(
+    emu: CodexEmulator, tokens: TokenData, http: httpx.Client
+) -> None:
     post(http, emu, tokens, body("logged"))
     http.get(f"{emu.url}/nowhere")
     log = emu.requests
