@@ -254,10 +254,11 @@ def test_stream_cut_before_completed_raises() -> None:
     assert info.value.code == "stream_incomplete"
 
 
-def test_absorb_builds_the_same_final_response_as_feed() -> None:
-    events = [*reasoning_events(0), *message_events(["a", "b"], 1), completed()]
-    state = ChatStreamState()
-    for event in events:
-        state.absorb(event)
-    _, streamed_final = run(events)
-    assert state.finish().message == streamed_final.message
+def test_incomplete_answer_is_returned_flagged() -> None:
+    incomplete = ev(
+        "response.incomplete",
+        response={"status": "incomplete", "incomplete_details": {"reason": "content_filter"}, "usage": USAGE},
+    )
+    _, final = run([*message_events(["cut"], 0), incomplete])
+    assert final.message.content == "cut"
+    assert final.additional_kwargs["finish_reason"] == "content_filter"

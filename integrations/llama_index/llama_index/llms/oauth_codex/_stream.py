@@ -64,10 +64,6 @@ class ChatStreamState:
         delta, thinking_delta = change
         return self._snapshot(event, delta=delta, thinking_delta=thinking_delta)
 
-    def absorb(self, event: StreamEvent) -> None:
-        """Take one event without building a response (non-streaming calls)."""
-        self._update(event)
-
     def _update(self, event: StreamEvent) -> tuple[str, str | None] | None:
         """Fold one event in; return ``(delta, thinking_delta)`` when something visible changed."""
         self._acc.add(event)
@@ -111,9 +107,10 @@ class ChatStreamState:
     def finish(self, *, rate_limits: RateLimits | None = None) -> ChatResponse:
         """The final response (complete tool calls, usage, raw); raises the core error for a failed stream.
 
-        ``rate_limits`` (the client's ``last_rate_limits``) is reported in ``additional_kwargs``.
+        A ``response.incomplete`` answer is returned with ``finish_reason`` ``"length"`` or
+        ``"content_filter"``. ``rate_limits`` (the client's ``last_rate_limits``) is reported too.
         """
-        result = self._acc.result()
+        result = self._acc.result(allow_incomplete=True)
         if result.rate_limits is None and rate_limits is not None:
             result = result.model_copy(update={"rate_limits": rate_limits})
         return final_chat_response(result, fallback_thinking=self._thinking)

@@ -1,8 +1,10 @@
 """``CodexOAuth``: a LlamaIndex ``FunctionCallingLLM`` on the ChatGPT Codex backend (ChatGPT login).
 
-A thin translator over :class:`oauth_codex.CodexOAuthLLM`: every entry point streams through the core
-client's ``generate_stream(..., raw_events=True)`` / ``agenerate_stream`` (the backend only streams) and
-folds the events with :class:`~._stream.ChatStreamState`. Auth, refresh, retries and error
+A thin translator over :class:`oauth_codex.CodexOAuthLLM`: the streaming entry points fold the core
+client's ``generate_stream(..., raw_events=True)`` / ``agenerate_stream`` events with
+:class:`~._stream.ChatStreamState`; ``chat``/``achat`` (and so ``complete``, structured output, agents
+without streaming) let the core collect the stream (``generate(..., return_details=True)``), which also
+re-sends a stream that dropped before anything arrived. Auth, refresh, retries and error
 classification stay in the core client; its typed errors (``oauth_codex.errors``) surface unchanged.
 """
 
@@ -42,7 +44,7 @@ from oauth_codex.client import DEFAULT_MODEL
 
 from ._convert import resolve_tool_choice, to_core_messages, to_tool_specs, tool_selections
 from ._models import model_limits
-from ._stream import ChatStreamState
+from ._stream import ChatStreamState, final_chat_response
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
@@ -279,16 +281,9 @@ class CodexOAuth(FunctionCallingLLM):
         return await self._astream_chat(messages, **kwargs)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        request = self._request(messages, kwargs)
-        state = ChatStreamState()
-        events = self._client.generate_stream(**request, raw_events=True)
-        try:
-            for event in events:
-                if isinstance(event, StreamEvent):
-                    state.absorb(event)
-        finally:
-            _close(events)
-        return state.finish(rate_limits=self._client.last_rate_limits)
+        # Collected by the core (not raw events), so a stream dropped early is re-sent transparently.
+        result = self._client.generate(**self._request(messages, kwargs), return_details=True)
+        return final_chat_response(result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(messages, kwargs)
@@ -307,16 +302,8 @@ class CodexOAuth(FunctionCallingLLM):
         return gen()
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        request = self._request(messages, kwargs)
-        state = ChatStreamState()
-        events = self._client.agenerate_stream(**request, raw_events=True)
-        try:
-            async for event in events:
-                if isinstance(event, StreamEvent):
-                    state.absorb(event)
-        finally:
-            await _aclose(events)
-        return state.finish(rate_limits=self._client.last_rate_limits)
+        result = await self._client.agenerate(**self._request(messages, kwargs), return_details=True)
+        return final_chat_response(result)
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         request = self._request(messages, kwargs)
