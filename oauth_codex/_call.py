@@ -54,11 +54,13 @@ class CallState:
         "max_retries",
         "mode",
         "refreshed",
+        "session_id",
         "yielded",
     )
 
-    def __init__(self, body: bytes, mode: Mode, *, max_retries: int, backoff: float) -> None:
+    def __init__(self, body: bytes, mode: Mode, *, session_id: str, max_retries: int, backoff: float) -> None:
         self.body = body
+        self.session_id = session_id
         self.mode = mode
         self.max_retries = max_retries
         self.backoff = backoff

@@ -152,8 +152,10 @@ class CodexOAuthLLM:
             self._async_http_client = httpx.AsyncClient(timeout=self.timeout)
         return self._async_http_client
 
-    def _headers(self, token: AccessToken) -> dict[str, str]:
-        return build_headers(token, session_id=self.session_id, originator=self.originator, agent=self._agent)
+    def _headers(self, token: AccessToken, session_id: str | None = None) -> dict[str, str]:
+        return build_headers(
+            token, session_id=session_id or self.session_id, originator=self.originator, agent=self._agent
+        )
 
     def _note_rate_limits(self, headers: Mapping[str, str]) -> RateLimits | None:
         limits = parse_rate_limits(headers)
@@ -187,6 +189,7 @@ class CodexOAuthLLM:
         return CallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),
             mode,
+            session_id=body["prompt_cache_key"],
             max_retries=self.max_retries,
             backoff=self.retry_backoff,
         )
@@ -229,7 +232,10 @@ class CodexOAuthLLM:
             outcome: tuple[Action, float] | CodexError | None
             try:
                 with client.stream(
-                    "POST", self.responses_url, content=call.body, headers=self._headers(token)
+                    "POST",
+                    self.responses_url,
+                    content=call.body,
+                    headers=self._headers(token, call.session_id),
                 ) as resp:
                     limits = self._note_rate_limits(resp.headers)
                     if resp.status_code != 200:
@@ -273,7 +279,10 @@ class CodexOAuthLLM:
             outcome: tuple[Action, float] | CodexError | None
             try:
                 async with client.stream(
-                    "POST", self.responses_url, content=call.body, headers=self._headers(token)
+                    "POST",
+                    self.responses_url,
+                    content=call.body,
+                    headers=self._headers(token, call.session_id),
                 ) as resp:
                     limits = self._note_rate_limits(resp.headers)
                     if resp.status_code != 200:
