@@ -147,7 +147,10 @@ def test_instructions_sources(emu: CodexEmulator, llm: CodexOAuthLLM) -> None:
 
 
 def test_images_become_input_image(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
-    pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
+        "AAAABJRU5ErkJggg=="
+    )
     llm.generate(
         messages=[
             {
