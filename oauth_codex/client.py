@@ -701,12 +701,10 @@ def _check_tool_pairs(items: list[dict[str, Any]]) -> None:
 
 def _oauth_provider(config: OAuthConfig, store: TokenStore | None, interactive: bool | None) -> TokenProvider:
     """The OAuth token provider (imported here: ``import oauth_codex`` must not load the login flows)."""
-    import importlib
+    from .auth import OAuthTokenProvider, default_token_store
 
-    auth = importlib.import_module("oauth_codex.auth")
-    resolved = store if store is not None else auth.default_token_store(config)
-    provider: TokenProvider = auth.OAuthTokenProvider(store=resolved, config=config, interactive=interactive)
-    return provider
+    resolved = store if store is not None else default_token_store(config)
+    return OAuthTokenProvider(store=resolved, config=config, interactive=interactive)
 
 
 def _parse_models(resp: httpx.Response) -> list[str]:
