@@ -90,24 +90,26 @@ class AutoTokenStore:
     def _keyring_usable(self) -> bool:
         return self.mode != "file" and (self.mode == "keyring" or self._keyring_problem is None)
 
-    def _keyring_failed(self, exc: KeyringUnavailableError, *, saving: bool) -> None:
+    def _keyring_failed(self, exc: KeyringUnavailableError) -> None:
         if self.mode == "keyring":
             raise exc
-        self._keyring_problem = exc
-        if saving and not self._noticed:
-            self._noticed = True
-            what = {
-                "no_backend": "no keyring backend is available",
-                "locked": "the keyring is locked",
-                "corrupted": "the keyring entry is unreadable",
-            }.get(exc.reason, "the keyring failed")
-            log.warning(
-                "oauth-codex: %s; storing the ChatGPT login in %s (mode 0600) instead.",
-                what,
-                self.file_store.path,
-            )
-        else:
+        if self._keyring_problem is None:
             log.debug("oauth-codex: keyring unusable (%s); using %s", exc.reason, self.file_store.path)
+        self._keyring_problem = exc
+
+    def _notice_fallback(self) -> None:
+        """One line, once per store, the first time a login is written to the file instead of the keyring."""
+        if self._noticed or self._keyring_problem is None:
+            return
+        self._noticed = True
+        what = {
+            "no_backend": "no keyring backend is available",
+            "locked": "the keyring is locked",
+            "corrupted": "the keyring entry is unreadable",
+        }.get(self._keyring_problem.reason, "the keyring failed")
+        log.warning(
+            "oauth-codex: %s; storing the ChatGPT login in %s (mode 0600).", what, self.file_store.path
+        )
 
     # -- TokenStore ------------------------------------------------------------------------------------
     def load(self) -> TokenData | None:
@@ -117,7 +119,7 @@ class AutoTokenStore:
             try:
                 tokens = self.keyring_store.load()
             except KeyringUnavailableError as exc:
-                self._keyring_failed(exc, saving=False)
+                self._keyring_failed(exc)
             else:
                 if tokens is not None:
                     found.append((tokens, self.keyring_store.location))
@@ -146,10 +148,11 @@ class AutoTokenStore:
             try:
                 self.keyring_store.save(tokens)
             except KeyringUnavailableError as exc:
-                self._keyring_failed(exc, saving=True)
+                self._keyring_failed(exc)
             else:
                 self._last_location = self.keyring_store.location
                 return
+        self._notice_fallback()
         self.file_store.save(tokens)
         self._last_location = self.file_store.location
 

@@ -51,6 +51,13 @@ def _interval(value: object) -> float:
     return seconds if 0 <= seconds <= 600 else DEFAULT_INTERVAL
 
 
+def _expired() -> LoginError:
+    return LoginError(
+        "The device code expired before the login was approved. Run `oauth-codex login --device` again.",
+        code="device_code_expired",
+    )
+
+
 def parse_device_code(reply: HttpReply) -> DeviceCode:
     """The user-code reply; 404 means device login is disabled for this account or server."""
     if reply.status == 404:
@@ -80,6 +87,8 @@ def parse_device_grant(reply: HttpReply) -> DeviceGrant | None:
     code, verifier = body.get("authorization_code"), body.get("code_verifier")
     if reply.status == 200 and isinstance(code, str) and isinstance(verifier, str):
         return DeviceGrant(code, verifier)
+    if error_code(reply.body) == "device_code_expired":
+        raise _expired()
     raise LoginError(
         f"The device-code login failed (HTTP {reply.status}"
         + (f", {error_code(reply.body)}" if error_code(reply.body) else "")
@@ -136,11 +145,7 @@ def device_flow(
             break
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise LoginError(
-                "The device code expired before the login was approved. Run `oauth-codex login --device` "
-                "again.",
-                code="device_code_expired",
-            )
+            raise _expired()
         yield Sleep(min(device.interval, remaining))
     tokens: TokenData = yield from exchange_code(
         config,
