@@ -86,7 +86,7 @@ class Console(io.StringIO):
 
 
 class PasteUser:
-    """``input_func`` for paste mode: reads the printed URL, 'signs in', pastes what ``transform`` makes of it."""
+    """``input_func`` for paste mode: reads the printed URL, signs in, pastes ``transform(location)``."""
 
     def __init__(
         self,

@@ -22,8 +22,8 @@ from ._jwt import make_jwt
 
 REUSED = {
     "error": {
-        "message": "Your refresh token has already been used to generate a new access token. Please try signing "
-        "in again.",
+        "message": "Your refresh token has already been used to generate a new access token. Please try "
+        "signing in again.",
         "type": "invalid_request_error",
         "param": None,
         "code": "refresh_token_reused",
