@@ -171,6 +171,9 @@ def test_tool_calls_stream_with_partial_arguments_and_finish_complete() -> None:
         ("call_w", "lookup", {"city": "Zürich"}),
     ]
     assert final.additional_kwargs["finish_reason"] == "tool_calls"
+    # mirrored for LlamaIndex code that reads the legacy key (streaming structured output)
+    assert [c["id"] for c in final.message.additional_kwargs["tool_calls"]] == ["call_a", "call_w"]
+    assert final.message.additional_kwargs["tool_calls"][1]["function"]["arguments"] == '{"city": "Zürich"}'
     [thinking_block] = [b for b in final.message.blocks if isinstance(b, ThinkingBlock)]
     assert thinking_block.content == "**Plan** add"
     assert thinking_block.additional_information["encrypted_content"] == "gAAA-enc"

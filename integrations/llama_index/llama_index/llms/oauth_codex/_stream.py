@@ -28,7 +28,7 @@ from oauth_codex.types import GenerateResult, RateLimits
 
 from ._convert import REASONING_PROVIDER, thinking_block_from_item
 
-__all__ = ["ChatStreamState", "final_chat_response"]
+__all__ = ["ChatStreamState", "assistant_message", "final_chat_response", "legacy_tool_call"]
 
 _TEXT_DELTA = "response.output_text.delta"
 _REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
@@ -145,7 +145,7 @@ class ChatStreamState:
         if thinking_delta is not None:
             extra["thinking_delta"] = thinking_delta
         return ChatResponse(
-            message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks),
+            message=assistant_message(blocks),
             delta=delta,
             raw=event.raw,
             additional_kwargs=extra,
@@ -204,11 +204,33 @@ def final_chat_response(result: GenerateResult, *, fallback_thinking: str = "") 
     if result.rate_limits is not None:
         extra["rate_limits"] = result.rate_limits.model_dump(mode="json")
     return ChatResponse(
-        message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks),
+        message=assistant_message(blocks),
         delta="",
         raw=result.raw_response,
         additional_kwargs=extra,
     )
+
+
+def assistant_message(blocks: list[Any]) -> ChatMessage:
+    """An assistant message; tool calls are mirrored in ``additional_kwargs["tool_calls"]``.
+
+    ``ToolCallBlock``s are the source of truth; the Chat-Completions-shaped mirror is for LlamaIndex code
+    that still looks there (streaming structured output does).
+    """
+    calls = [block for block in blocks if isinstance(block, ToolCallBlock)]
+    extra: dict[str, Any] = {"tool_calls": [legacy_tool_call(block) for block in calls]} if calls else {}
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+
+
+def legacy_tool_call(block: ToolCallBlock) -> dict[str, Any]:
+    """A ``ToolCallBlock`` in the Chat-Completions ``tool_calls`` shape."""
+    arguments = block.tool_kwargs
+    encoded = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+    return {
+        "id": block.tool_call_id,
+        "type": "function",
+        "function": {"name": block.tool_name, "arguments": encoded},
+    }
 
 
 def _decode_arguments(arguments: Any) -> dict[str, Any] | str:

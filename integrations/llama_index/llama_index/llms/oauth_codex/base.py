@@ -44,7 +44,7 @@ from oauth_codex.client import DEFAULT_MODEL
 
 from ._convert import resolve_tool_choice, to_core_messages, to_tool_specs, tool_selections
 from ._models import model_limits
-from ._stream import ChatStreamState, final_chat_response
+from ._stream import ChatStreamState, assistant_message, final_chat_response
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
@@ -385,10 +385,9 @@ class CodexOAuth(FunctionCallingLLM):
         if not allow_parallel_tool_calls:
             calls = [block for block in response.message.blocks if isinstance(block, ToolCallBlock)]
             if len(calls) > 1:
-                extra = {id(block) for block in calls[1:]}
-                response.message.blocks = [
-                    block for block in response.message.blocks if id(block) not in extra
-                ]
+                dropped = {id(block) for block in calls[1:]}
+                blocks = [block for block in response.message.blocks if id(block) not in dropped]
+                response.message = assistant_message(blocks)
         return response
 
     def get_tool_calls_from_response(
