@@ -14,8 +14,10 @@ What it does, in order of precedence:
   whose keys are the ones the prompt names (quoted identifiers, or "with X and Y").
 * **Text** otherwise: after tool outputs, an answer that quotes them; else a reply quoting the last user
   message. :class:`AnswerSettings` overrides the text and the number of deltas.
-* **Reasoning** first when ``reasoning`` is set (effort not ``"none"``): a summary streamed in deltas, and
-  ``encrypted_content`` when ``include`` has ``"reasoning.encrypted_content"`` (as on the real backend).
+* **Reasoning** first when ``reasoning`` is set (effort not ``"none"``), with ``reasoning_tokens`` > 0:
+  a summary streamed in deltas when ``reasoning.summary`` asks for one (else an empty summary, as in the
+  recorded platform stream), and ``encrypted_content`` when ``include`` has
+  ``"reasoning.encrypted_content"`` (as on the real backend).
 """
 
 from __future__ import annotations
@@ -368,15 +370,13 @@ def _reasoning_plan(
     rid = new_id("rs_")
     topic = " ".join(prompt.split())[:80] or "the request"
     summary = f"**Planning the answer**\n\nThe user asked about: {topic}. I will answer directly."
-    item: dict[str, Any] = {
-        "id": rid,
-        "type": "reasoning",
-        "summary": [{"type": "summary_text", "text": summary}],
-    }
+    wanted = (body.get("reasoning") or {}).get("summary") in {"auto", "concise", "detailed"}
+    parts = [{"type": "summary_text", "text": summary}] if wanted else []
+    item: dict[str, Any] = {"id": rid, "type": "reasoning", "summary": parts}
     include = body.get("include") or []
     if isinstance(include, list) and "reasoning.encrypted_content" in include:
         item["encrypted_content"] = seal({"rs": rid, "summary": summary})
-    return OutputPlan(item=item, deltas=_word_pieces(summary))
+    return OutputPlan(item=item, deltas=_word_pieces(summary) if wanted else [])
 
 
 # ------------------------------------------------------------------------------------------------ events
