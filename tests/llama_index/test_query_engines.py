@@ -43,9 +43,7 @@ def assert_context_reached_the_model(emu: CodexEmulator, question: str) -> None:
     assert all(item.get("role") != "system" for item in body["input"])
 
 
-def test_query_engine_with_settings_llm(
-    clean_settings: Any, llm: CodexOAuth, emu: CodexEmulator
-) -> None:
+def test_query_engine_with_settings_llm(clean_settings: Any, llm: CodexOAuth, emu: CodexEmulator) -> None:
     clean_settings.llm = llm
     clean_settings.embed_model = MockEmbedding(embed_dim=8)
     engine = VectorStoreIndex.from_documents(DOCS).as_query_engine(similarity_top_k=2)

@@ -64,7 +64,9 @@ async def test_astream_structured_predict(llm: CodexOAuth, emu: CodexEmulator) -
 
 def test_structured_predict_honours_an_explicit_tool_choice(llm: CodexOAuth, emu: CodexEmulator) -> None:
     partials = list(
-        llm.stream_structured_predict(Album, PROMPT, llm_kwargs={"tool_choice": "Album"}, artist="Miles Davis")
+        llm.stream_structured_predict(
+            Album, PROMPT, llm_kwargs={"tool_choice": "Album"}, artist="Miles Davis"
+        )
     )
     assert_album(partials[-1])
     assert emu.responses_requests[-1].json["tool_choice"] == {"type": "function", "name": "Album"}
@@ -97,5 +99,7 @@ def test_predict_and_call(llm: CodexOAuth, emu: CodexEmulator) -> None:
 
 async def test_apredict_and_call_with_a_pydantic_tool(llm: CodexOAuth) -> None:
     tool = FunctionTool.from_defaults(fn=lambda **kw: Album(**kw), name="Album", fn_schema=Album)
-    response = await llm.apredict_and_call([tool], user_msg="Describe 'Kind of Blue' from 1959", tool_required=True)
+    response = await llm.apredict_and_call(
+        [tool], user_msg="Describe 'Kind of Blue' from 1959", tool_required=True
+    )
     assert_album(response.sources[0].raw_output)
