@@ -49,3 +49,11 @@ def clean_settings() -> Iterator[Any]:
     finally:
         vars(Settings).clear()
         vars(Settings).update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _settings_do_not_leak() -> Iterator[None]:
+    """No test of this package may leave a global ``Settings`` change behind."""
+    before = dict(vars(Settings))
+    yield
+    assert dict(vars(Settings)) == before, "a test changed llama_index Settings without clean_settings"

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import TYPE_CHECKING, Any
 
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ThinkingBlock, ToolCallBlock
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    DocumentBlock,
+    ImageBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
 from llama_index.core.tools import FunctionTool
 from llama_index.llms.oauth_codex import CodexOAuth
 
@@ -257,3 +266,32 @@ def test_tool_call_blocks_round_trip_through_memory_serialization(llm: CodexOAut
     restored = ChatMessage.model_validate_json(response.message.model_dump_json())
     [block] = [b for b in restored.blocks if isinstance(b, ToolCallBlock)]
     assert block.tool_kwargs == {"a": 1, "b": 2}
+
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def test_images_and_documents_reach_the_backend(llm: CodexOAuth, emu: CodexEmulator) -> None:
+    message = ChatMessage(
+        role="user",
+        blocks=[
+            TextBlock(text="Describe these"),
+            ImageBlock(image=PNG, image_mimetype="image/png"),
+            ImageBlock(url="https://example.com/cat.png"),
+            DocumentBlock(data=b"%PDF-1.4 tiny", title="report", document_mimetype="application/pdf"),
+        ],
+    )
+    response = llm.chat([message])
+    assert "Describe these" in (response.message.content or "")
+    [user] = [item for item in last_body(emu)["input"] if item.get("role") == "user"]
+    assert [part["type"] for part in user["content"]] == [
+        "input_text",
+        "input_image",
+        "input_image",
+        "input_file",
+    ]
+    assert user["content"][1]["image_url"].startswith("data:image/png;base64,")
+    assert user["content"][2]["image_url"] == "https://example.com/cat.png"
+    assert user["content"][3]["filename"] == "report.pdf"

@@ -21,7 +21,8 @@ DOCS = [
 
 
 @pytest.fixture
-def index() -> VectorStoreIndex:
+def index(clean_settings: Any) -> VectorStoreIndex:
+    # building an index caches default parsers on Settings: clean_settings restores them
     return VectorStoreIndex.from_documents(DOCS, embed_model=MockEmbedding(embed_dim=8))
 
 
