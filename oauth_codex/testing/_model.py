@@ -296,10 +296,9 @@ def run_model(
         plans.append(_reasoning_plan(body, prompt, new_id, seal))
 
     chosen = _choose_tools(body, _function_tools(body), prompt, bool(outputs_after))
+    facts = PromptFacts.from_text(prompt)  # shared: parallel calls take successive values from the prompt
     for tool in chosen:
-        arguments = json.dumps(
-            fill_schema(tool.get("parameters") or {}, PromptFacts.from_text(prompt)), ensure_ascii=False
-        )
+        arguments = json.dumps(fill_schema(tool.get("parameters") or {}, facts), ensure_ascii=False)
         item = {
             "id": new_id("fc_"),
             "type": "function_call",

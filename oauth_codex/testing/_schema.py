@@ -16,18 +16,21 @@ __all__ = ["PromptFacts", "fill_schema", "quoted_strings", "resolve_ref"]
 _QUOTED = re.compile(
     r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|‘([^’\n]{1,200})’|「([^」\n]{1,200})」"
 )
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\w)")
+_NUMBER = re.compile(r"(?<![\w.\-])-?\d+(?:\.\d+)?(?![\w.\-]*\w)")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 _NON_ASCII = re.compile(
     r"[^\x00-\x7f\s.,;:!?()\[\]{}'\"“”‘’「」]+(?:\s+[^\x00-\x7f\s.,;:!?()\[\]{}'\"“”‘’「」]+)*"
 )
 
+_GREETINGS = frozenset({"hi", "hello", "hey", "dear", "ok", "okay", "sure", "thanks"})
 # Capitalised words that start questions or commands rather than name things.
 _NOT_ENTITIES = frozenset(
     """a an and are as be but by call can could create do does explain find for from get give how i if
     in is it json let list make me my no not of on or please provide return say show so summarize tell thanks
     that the then this to use using was we what when where which who why will with would yes
-    you your""".split()
+    you your add book buy calculate check compute convert describe draft generate look open order plan
+    remind run schedule search send set translate write""".split()
 )
 
 
@@ -51,8 +54,13 @@ class PromptFacts:
         entities: list[tuple[int, str]] = []
         for m in _CAPITALISED.finditer(unquoted):
             words = m.group(0).split()
-            while words and words[0].lower() in _NOT_ENTITIES:
+            sentence_start = not unquoted[: m.start()].strip() or unquoted[: m.start()].rstrip()[-1] in ".!?:"
+            while words and (
+                words[0].lower().split("'")[0] in _NOT_ENTITIES
+                or (sentence_start and words[0].lower() in _GREETINGS)
+            ):
                 words.pop(0)
+                sentence_start = False
             if words:
                 entities.append((m.start(), " ".join(words)))
         for m in _NON_ASCII.finditer(unquoted):
@@ -103,7 +111,8 @@ def _placeholder_string(name: str, schema: dict[str, Any], facts: PromptFacts) -
     if fmt == "date-time":
         return "2025-01-01T00:00:00Z"
     if fmt == "date":
-        return "2025-01-01"
+        found = _DATE.search(facts.text)
+        return found.group(0) if found else "2025-01-01"
     if fmt == "time":
         return "00:00:00"
     if fmt == "email":
