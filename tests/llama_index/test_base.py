@@ -201,3 +201,14 @@ def test_request_options(llm: CodexOAuth) -> None:
     assert request["text"] == {"verbosity": "low"}
     assert request["prompt_cache_key"] == "conv-1"
     assert tuned._request(messages, {"reasoning_effort": "high"})["reasoning"]["effort"] == "high"
+
+
+def test_request_merges_text_options_and_converts_llama_index_tools() -> None:
+    llm = CodexOAuth(verbosity="low")
+    messages = [ChatMessage(role="user", content="hi")]
+    request = llm._request(messages, {"text": {"format": {"type": "json_object"}}, "tools": TOOLS})
+    assert request["text"] == {"verbosity": "low", "format": {"type": "json_object"}}
+    assert [t["name"] for t in request["tools"]] == ["add", "lookup"]
+    assert request["tool_choice"] == "auto"
+    explicit = llm._request(messages, {"reasoning": {"effort": "high"}, "reasoning_effort": "low"})
+    assert explicit["reasoning"] == {"effort": "high"}

@@ -37,6 +37,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.tools.types import BaseTool
 from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
 
 from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 
     from llama_index.core.program.utils import FlexibleModel
     from llama_index.core.prompts import PromptTemplate
-    from llama_index.core.tools.types import BaseTool
 
 __all__ = ["CodexOAuth"]
 
@@ -67,7 +67,7 @@ _DROPPED_KWARGS = frozenset(
     {"temperature", "top_p", "max_tokens", "max_output_tokens", "max_completion_tokens", "stop", "truncation"}
 )
 # Per-call kwargs forwarded to the core client as they are.
-_FORWARDED_KWARGS = ("response_format", "text", "prompt_cache_key", "strict_output")
+_FORWARDED_KWARGS = ("response_format", "prompt_cache_key", "strict_output")
 
 
 class CodexOAuth(FunctionCallingLLM):
@@ -83,7 +83,8 @@ class CodexOAuth(FunctionCallingLLM):
     or cut stream never yields a truncated final message), and so on.
 
     ``temperature`` and ``max_output_tokens`` are accepted for compatibility but never sent: the
-    Codex backend rejects them.
+    Codex backend rejects them. With a ready ``client``, its own ``base_url``, auth, ``timeout`` and
+    ``max_retries`` apply.
 
     Example:
         ```python
@@ -231,15 +232,17 @@ class CodexOAuth(FunctionCallingLLM):
         tool_choice = kwargs.pop("tool_choice", None)
         parallel = kwargs.pop("parallel_tool_calls", None)
         if tools:
-            request["tools"] = tools
+            request["tools"] = [to_tool_specs([t])[0] if isinstance(t, BaseTool) else t for t in tools]
             request["tool_choice"] = resolve_tool_choice(tool_choice)
             if parallel is not None:
                 request["parallel_tool_calls"] = bool(parallel)
-        reasoning = kwargs.pop("reasoning", None) or self._reasoning(kwargs.pop("reasoning_effort", None))
+        effort = kwargs.pop("reasoning_effort", None)
+        reasoning = kwargs.pop("reasoning", None) or self._reasoning(effort)
         if reasoning:
             request["reasoning"] = reasoning
-        if self.verbosity and "text" not in kwargs:
-            request["text"] = {"verbosity": self.verbosity}
+        text = kwargs.pop("text", None)
+        if self.verbosity or text:
+            request["text"] = {**({"verbosity": self.verbosity} if self.verbosity else {}), **(text or {})}
         if self.prompt_cache_key:
             request["prompt_cache_key"] = self.prompt_cache_key
         for name in _FORWARDED_KWARGS:
