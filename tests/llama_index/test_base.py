@@ -212,3 +212,18 @@ def test_request_merges_text_options_and_converts_llama_index_tools() -> None:
     assert request["tool_choice"] == "auto"
     explicit = llm._request(messages, {"reasoning": {"effort": "high"}, "reasoning_effort": "low"})
     assert explicit["reasoning"] == {"effort": "high"}
+
+
+def test_import_loads_neither_the_emulator_nor_langchain() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = "import sys, json, llama_index.llms.oauth_codex; print(json.dumps(sorted(sys.modules)))"
+    loaded = set(
+        json.loads(
+            subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        )
+    )
+    assert "oauth_codex.client" in loaded
+    assert not {"oauth_codex.testing", "langchain_core", "openai"} & loaded
