@@ -152,3 +152,14 @@ async def test_agent_workflow_picks_function_agent(llm: CodexOAuth) -> None:
     assert all(isinstance(agent, FunctionAgent) for agent in workflow.agents.values())
     result = await workflow.run(user_msg=QUESTION)
     assert "add returned: 5" in str(result)
+
+
+async def test_function_agent_initial_tool_choice_uses_the_responses_shape(
+    llm: CodexOAuth, emu: CodexEmulator
+) -> None:
+    agent = FunctionAgent(tools=TOOLS, llm=llm, initial_tool_choice="get_weather")
+    result = await agent.run(user_msg="Anything about 'Lima'?")
+    assert "get_weather returned: Sunny, 22C in Lima" in str(result)
+    first, second = (r.json for r in emu.responses_requests)
+    assert first["tool_choice"] == {"type": "function", "name": "get_weather"}
+    assert second["tool_choice"] == "auto"  # only the first step is forced

@@ -103,3 +103,11 @@ async def test_apredict_and_call_with_a_pydantic_tool(llm: CodexOAuth) -> None:
         [tool], user_msg="Describe 'Kind of Blue' from 1959", tool_required=True
     )
     assert_album(response.sources[0].raw_output)
+
+
+def test_as_structured_llm_streams_partial_objects(llm: CodexOAuth, emu: CodexEmulator) -> None:
+    responses = list(
+        llm.as_structured_llm(Album).stream_complete("Describe the album 'Kind of Blue' from 1959")
+    )
+    assert_album(responses[-1].raw)
+    assert_forced_tool(emu)
