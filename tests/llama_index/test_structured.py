@@ -106,8 +106,7 @@ async def test_apredict_and_call_with_a_pydantic_tool(llm: CodexOAuth) -> None:
 
 
 def test_as_structured_llm_streams_partial_objects(llm: CodexOAuth, emu: CodexEmulator) -> None:
-    responses = list(
-        llm.as_structured_llm(Album).stream_complete("Describe the album 'Kind of Blue' from 1959")
-    )
+    messages = [ChatMessage(role="user", content="Describe the album 'Kind of Blue' from 1959")]
+    responses = list(llm.as_structured_llm(Album).stream_chat(messages))
     assert_album(responses[-1].raw)
     assert_forced_tool(emu)
