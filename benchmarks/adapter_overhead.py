@@ -1,0 +1,191 @@
+"""Streaming cost of the LangChain adapter (``ChatCodexOAuth``) against the core ``generate_stream``.
+
+    python benchmarks/adapter_overhead.py [--deltas 20000] [--rounds 7]
+
+The emulator runs in a separate process (so it does not compete with the client for the GIL) and answers
+every request with the same stream of ``--deltas`` text deltas (``emu.set_answer(deltas=...)``). Each round
+runs, in rotating order:
+
+* ``core``: ``CodexOAuthLLM.generate_stream(prompt=...)``, text deltas (the baseline);
+* ``core_raw``: the same with ``raw_events=True`` (what the adapter consumes);
+* ``lc_floor``: the cheapest possible LangChain chat model on the core client: a ``BaseChatModel`` whose
+  ``_stream`` wraps the text-mode ``generate_stream`` in one ``AIMessageChunk`` per delta (no tools, usage
+  or metadata), streamed with ``.stream()``. It measures LangChain's own per-chunk cost;
+* ``adapter``: ``ChatCodexOAuth.stream(prompt)``, every ``AIMessageChunk`` through LangChain's ``stream``
+  (callback manager, run ids, the final chunk) and the adapter's event-to-chunk converter;
+* ``adapter_async``: ``ChatCodexOAuth.astream(prompt)`` in one event loop;
+* ``adapter_invoke``: ``ChatCodexOAuth.invoke(prompt)`` (streams and aggregates into one ``AIMessage``).
+
+Reported: median wall and client CPU time per stream, the ratio to ``core``, and ``adapter / lc_floor``
+(what the adapter itself adds on top of LangChain's per-chunk machinery). Target: ``adapter`` <= 1.3x
+``core``. Not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+SERVER = r"""
+import json, sys
+from oauth_codex.testing import CodexEmulator
+emu = CodexEmulator(sequence_numbers=False)
+emu.start()
+emu.set_answer(deltas=int(sys.argv[1]))
+tokens = emu.login_tokens()
+print(json.dumps({"base_url": emu.base_url, "token": tokens.access_token, "account_id": tokens.account_id}),
+      flush=True)
+sys.stdin.read()
+emu.stop()
+"""
+
+PROMPT = "Write a long story."
+MODEL = "gpt-5.5"
+INSTRUCTIONS = "You are a helpful assistant."
+TARGET = 1.3
+
+
+def start_server(deltas: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(deltas)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    return proc, json.loads(proc.stdout.readline())
+
+
+def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessageChunk, BaseMessage
+    from langchain_core.outputs import ChatGenerationChunk, ChatResult
+    from langchain_oauth_codex import ChatCodexOAuth
+
+    from oauth_codex import CodexOAuthLLM, StaticTokenProvider
+
+    class Floor(BaseChatModel):
+        """One AIMessageChunk per text delta of the core client; nothing else."""
+
+        @property
+        def _llm_type(self) -> str:
+            return "floor"
+
+        def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+            raise NotImplementedError
+
+        def _stream(
+            self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+        ) -> Iterator[ChatGenerationChunk]:
+            for delta in core.generate_stream(prompt=str(messages[-1].content)):
+                yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
+
+    def provider() -> StaticTokenProvider:
+        return StaticTokenProvider(info["token"], info["account_id"])
+
+    core = CodexOAuthLLM(
+        base_url=info["base_url"], token_provider=provider(), model=MODEL, instructions=INSTRUCTIONS
+    )
+    llm = ChatCodexOAuth(
+        base_url=info["base_url"], token_provider=provider(), model=MODEL, instructions=INSTRUCTIONS
+    )
+    floor = Floor()
+    loop = asyncio.new_event_loop()
+
+    def run_core() -> str:
+        return "".join(core.generate_stream(prompt=PROMPT))  # type: ignore[arg-type]
+
+    def run_core_raw() -> str:
+        return "".join(
+            e.delta or ""
+            for e in core.generate_stream(prompt=PROMPT, raw_events=True)
+            if e.type == "response.output_text.delta"
+        )  # type: ignore[union-attr]
+
+    def run_floor() -> str:
+        return "".join(chunk.text for chunk in floor.stream(PROMPT))
+
+    def run_adapter() -> str:
+        return "".join(chunk.text for chunk in llm.stream(PROMPT))
+
+    async def astream() -> str:
+        parts = [chunk.text async for chunk in llm.astream(PROMPT)]
+        return "".join(parts)
+
+    def run_adapter_async() -> str:
+        return loop.run_until_complete(astream())
+
+    def run_adapter_invoke() -> str:
+        message = llm.invoke(PROMPT)
+        assert not isinstance(message, AIMessageChunk)
+        return message.text
+
+    return {
+        "core": run_core,
+        "core_raw": run_core_raw,
+        "lc_floor": run_floor,
+        "adapter": run_adapter,
+        "adapter_async": run_adapter_async,
+        "adapter_invoke": run_adapter_invoke,
+    }
+
+
+def bench(info: dict[str, str], rounds: int) -> dict[str, dict[str, float]]:
+    runners = make_runners(info)
+    texts = {name: run() for name, run in runners.items()}  # warm-up, and the answers must agree
+    assert len(set(texts.values())) == 1, {k: len(v) for k, v in texts.items()}
+    wall: dict[str, list[float]] = {name: [] for name in runners}
+    cpu: dict[str, list[float]] = {name: [] for name in runners}
+    names = list(runners)
+    for r in range(rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            w0, c0 = time.perf_counter(), time.process_time()
+            runners[name]()
+            cpu[name].append(time.process_time() - c0)
+            wall[name].append(time.perf_counter() - w0)
+    return {
+        name: {
+            "wall": statistics.median(wall[name]),
+            "cpu": statistics.median(cpu[name]),
+            "chars": len(texts[name]),
+        }
+        for name in runners
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="ChatCodexOAuth streaming overhead vs the core client")
+    parser.add_argument("--deltas", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    proc, info = start_server(args.deltas)
+    try:
+        results = bench(info, args.rounds)
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(10)
+    base = results["core"]
+    print(f"stream of {args.deltas} deltas ({base['chars']:.0f} chars), median of {args.rounds} rounds")
+    print(f"{'client':<16} {'wall s':>8} {'x core':>8} {'cpu s':>8} {'x core':>8}")
+    for name, result in results.items():
+        print(
+            f"{name:<16} {result['wall']:>8.3f} {result['wall'] / base['wall']:>8.2f} "
+            f"{result['cpu']:>8.3f} {result['cpu'] / base['cpu']:>8.2f}"
+        )
+    ratio = results["adapter"]["wall"] / base["wall"]
+    print(f"adapter / core = {ratio:.3f} (target <= {TARGET}): {'met' if ratio <= TARGET else 'NOT met'}")
+    print(f"adapter / core_raw = {results['adapter']['wall'] / results['core_raw']['wall']:.3f}")
+    own = results["adapter"]["wall"] / results["lc_floor"]["wall"]
+    print(f"adapter / lc_floor = {own:.3f} (what the adapter adds to LangChain's own per-chunk cost)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
