@@ -273,12 +273,12 @@ class AuthServer:
                     }
                 },
             )
-        if params.get("client_id") != self.settings.client_id:
-            return _oauth_error(401, "invalid_client", "Unknown client_id.")
-        if grant == "authorization_code":
+        if grant == "authorization_code":  # every code-exchange failure is 400 invalid_grant (SPEC §5)
             if request.form is None:
                 return _oauth_error(400, "invalid_request", "authorization_code grants must be form-encoded.")
             return self._code_grant(params)
+        if params.get("client_id") != self.settings.client_id:
+            return _oauth_error(401, "invalid_client", "Unknown client_id.")
         if grant == "refresh_token":
             return self._refresh_grant(params)
         if grant == TOKEN_EXCHANGE:

@@ -135,7 +135,7 @@ class CodexEmulator:
             return self
         server = EmulatorHTTPServer((self._host, self._requested_port), self._router, self._record)
         thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="codex-emulator", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="codex-emulator", daemon=True
         )
         self._server, self._thread = server, thread
         thread.start()

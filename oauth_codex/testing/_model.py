@@ -5,11 +5,12 @@ What it does, in order of precedence:
 * **Tool calls** when function tools are offered and ``tool_choice`` allows: a named choice calls that tool;
   ``"required"`` calls the tools the prompt mentions, else the first tool; ``"auto"`` (the default) calls
   the tools the prompt mentions by name (``magic_function``) or by a word of the name (``weather`` for
-  ``get_weather``), unless the turn ends with ``function_call_output`` items. Several calls only when
-  ``parallel_tool_calls`` is not false. Arguments are valid for the tool's JSON schema and take numbers,
-  quoted strings and named entities from the last user message (:mod:`._schema`); they stream in several
-  ``function_call_arguments.delta`` events. ``"required"`` with no tools answers normally (tolerant: the
-  real behaviour is unknown and the seed README sends it).
+  ``get_weather``), or the first tool when the prompt says "use the tool", unless the turn ends with
+  ``function_call_output`` items. Several calls only when ``parallel_tool_calls`` is not false.
+  Arguments are valid for the tool's JSON schema and take numbers, quoted strings and named entities
+  from the last user message (:mod:`._schema`); they stream in several ``function_call_arguments.delta``
+  events. ``"required"`` with no tools answers normally (tolerant: the real behaviour is unknown and the
+  seed README sends it).
 * **JSON** when ``text.format`` asks: a value valid for a ``json_schema``; for ``json_object`` an object
   whose keys are the ones the prompt names (quoted identifiers, or "with X and Y").
 * **Text** otherwise: after tool outputs, an answer that quotes them; else a reply quoting the last user
@@ -51,6 +52,10 @@ _NAME_STOPWORDS = frozenset(
 )
 _KEY_PHRASE = re.compile(
     r"\b(?:with|keys?|fields?|properties|containing|including)\s+((?:[A-Za-z_][\w]*\s*(?:,|\band\b|\bor\b)?\s*)+)",
+    re.IGNORECASE,
+)
+_ASKS_FOR_A_TOOL = re.compile(
+    r"\b(?:use|using|call|invoke|run)\s+(?:the|a|an|your|any|one|some)?\s*(?:tools?|functions?)\b",
     re.IGNORECASE,
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -220,6 +225,8 @@ def _choose_tools(
         name = choice.get("name") or (choice.get("function") or {}).get("name")
         return [t for t in tools if t["name"] == name][:1]
     mentioned = [t for t in tools if tool_mentioned(str(t["name"]), prompt)]
+    if not mentioned and _ASKS_FOR_A_TOOL.search(prompt):
+        mentioned = tools[:1]
     if choice == "required":
         chosen = mentioned or tools[:1]
     elif after_outputs:

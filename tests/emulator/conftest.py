@@ -22,7 +22,8 @@ def tokens(emu: CodexEmulator) -> TokenData:
     return emu.login_tokens()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
+    """One plain client for the session (no proxies from the environment: the emulator is on loopback)."""
+    with httpx.Client(timeout=10, trust_env=False) as client:
         yield client

@@ -96,6 +96,11 @@ def test_auto_without_a_matching_tool_answers_in_text() -> None:
     assert calls(turn) == [] and "Tell me a joke" in text(turn)
 
 
+def test_use_the_tool_calls_the_first_tool() -> None:
+    turn = run(body("Please use the tool to answer: what is 2 + 5?", tools=[MAGIC, WEATHER]))
+    assert calls(turn) == [("magic_function", {"input": 2})]
+
+
 def test_none_never_calls() -> None:
     assert calls(run(body("weather in Paris", tools=[WEATHER], tool_choice="none"))) == []
 
