@@ -16,7 +16,9 @@ Where the SPEC is uncertain, the emulator picks the stricter behaviour (or a swi
   ``presence_penalty`` and ``previous_response_id`` (row 14 reuses row 7) get ``Unsupported parameter``.
 * Every input item carrying an ``id`` (``rs_``, ``msg_``, ``fc_``, ...) gets the row-12 404.
 * Replayed ``encrypted_content`` must be one this emulator issued (else 400 ``invalid_encrypted_content``);
-  it is only emitted when ``include`` has ``reasoning.encrypted_content``.
+  it is only emitted when ``include`` has ``reasoning.encrypted_content``. A reasoning summary is streamed
+  only when ``reasoning.summary`` asks for one (as in the recorded stream). Replayed items need their
+  required fields (``summary`` on reasoning; ``call_id``/``name``/``arguments`` on function calls).
 * Assistant content parts must be ``output_text``/``refusal``, user/developer parts ``input_*`` (row 13).
 * ``reasoning.effort``: ``none`` is rejected on codex models and ``minimal`` on models newer than gpt-5.
 * ``strict: true`` tools and json_schema formats must have every property required and

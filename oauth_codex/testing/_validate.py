@@ -254,6 +254,8 @@ def _row13_enums(body: dict[str, Any]) -> Rejection | None:
             for key in ("call_id", "name", "arguments"):
                 if not isinstance(item.get(key), str):
                     return _missing(f"input[{i}].{key}")
+        elif kind == "reasoning" and not isinstance(item.get("summary"), list):
+            return _missing(f"input[{i}].summary")
         elif kind == "function_call_output":
             if not isinstance(item.get("call_id"), str):
                 return _missing(f"input[{i}].call_id")

@@ -88,3 +88,20 @@ def test_request_log_records_headers_and_body(
     assert "Bearer" not in repr(first)
     emu.clear_requests()
     assert emu.requests == []
+
+
+def test_concurrent_streams(emu: CodexEmulator, tokens: TokenData) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emu.set_answer(deltas=200)
+
+    def one(n: int) -> str:
+        with httpx.Client(timeout=10, trust_env=False) as client:
+            events = stream(client, emu, tokens, body(f"question {n}"))
+        return "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(one, range(32)))
+    assert all(f'"question {n}"' in answer for n, answer in enumerate(answers))
+    assert len(emu.responses_requests) == 32
+    assert all(r.status == 200 for r in emu.responses_requests)

@@ -434,6 +434,19 @@ def test_named_tool_choice_must_exist(emu: CodexEmulator, tokens: TokenData, htt
     assert response.json()["error"]["param"] == "tool_choice"
 
 
+def test_replayed_items_need_their_required_fields(
+    emu: CodexEmulator, tokens: TokenData, http: httpx.Client
+) -> None:
+    no_summary = {"type": "reasoning", "encrypted_content": None}
+    response = post(http, emu, tokens, body(input=[user("hi"), no_summary]))
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "input[1].summary"
+    no_name = {"type": "function_call", "arguments": "{}", "call_id": "call_x"}
+    output = {"type": "function_call_output", "call_id": "call_x", "output": "ok"}
+    response = post(http, emu, tokens, body(input=[user("hi"), no_name, output]))
+    assert response.json()["error"]["param"] == "input[1].name"
+
+
 def test_forged_encrypted_content_rejected(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
     forged = {"type": "reasoning", "summary": [], "encrypted_content": "gAAAABforged.sig"}
     response = post(http, emu, tokens, body(input=[user("hi"), forged]))
