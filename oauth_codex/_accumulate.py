@@ -49,6 +49,8 @@ class ResponseAccumulator:
         self._args_deltas: dict[int, list[str]] = {}
         self._args_done: dict[int, str] = {}
         self._summary_deltas: dict[int, list[str]] = {}
+        self._last_index: Any = None
+        self._last_deltas: list[str] | None = None
         self._order = 0
         self._handlers = {
             _TEXT_DELTA: self._on_text_delta,
@@ -93,13 +95,21 @@ class ResponseAccumulator:
 
     def _on_text_delta(self, event: Mapping[str, Any]) -> None:
         delta = event.get("delta")
-        if isinstance(delta, str):
-            index = event.get("output_index")
-            deltas = self._text_deltas.get(index if isinstance(index, int) else -1)
-            if deltas is None:
-                self._text_deltas[index if isinstance(index, int) else -1] = [delta]
-            else:
-                deltas.append(delta)
+        if type(delta) is str:
+            self.text_delta(event.get("output_index"), delta)
+
+    def text_delta(self, output_index: Any, delta: str) -> None:
+        """Record an ``output_text`` delta (the hot path of a text stream)."""
+        if output_index == self._last_index and self._last_deltas is not None:
+            self._last_deltas.append(delta)
+            return
+        index = output_index if type(output_index) is int else -1
+        deltas = self._text_deltas.get(index)
+        if deltas is None:
+            deltas = self._text_deltas[index] = []
+        deltas.append(delta)
+        self._last_index = output_index
+        self._last_deltas = deltas
 
     def _on_item_added(self, event: Mapping[str, Any]) -> None:
         item = event.get("item")

@@ -78,19 +78,21 @@ class CallState:
 
     def step(self, event: dict[str, Any]) -> str | StreamEvent | None:
         """Fold one event in and return what to yield to the caller (``None``: nothing)."""
-        self.acc.add(event)
-        mode = self.mode
-        if mode is Mode.TEXT:
-            if event["type"] == _TEXT_DELTA:
-                delta = event.get("delta")
-                if delta and isinstance(delta, str):
+        acc = self.acc
+        kind = event["type"]
+        if kind == _TEXT_DELTA:
+            delta = event.get("delta")
+            if type(delta) is str:
+                acc.text_delta(event.get("output_index"), delta)
+                if delta and self.mode is Mode.TEXT:
                     self.yielded = True
                     return delta
-            return None
-        if mode is Mode.RAW:
+        else:
+            acc.add(event)
+        if self.mode is Mode.RAW:
             self.yielded = True
-            if event["type"] == _COMPLETED:
-                event = {**event, "response": self.acc.final_response()}
+            if kind == _COMPLETED:
+                event = {**event, "response": acc.final_response()}
             return make_stream_event(event)
         return None
 

@@ -17,22 +17,43 @@ JSON objects of every complete frame:
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["SSEDecoder"]
 
-_DATA = b"data:"
+_UTF8 = codecs.getincrementaldecoder("utf-8")
+#: the usual frame, matched in C: an optional ``event:`` line and one ``data:`` line
+_SIMPLE_FRAME = re.compile(r"(?:event: [^\n]*\n)?data: ([^\n]*)\n\n")
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _parse(data: str) -> Any:
+    """``json.loads(data)``, through the C scanner directly on the hot path; ``None`` when not JSON."""
+    try:
+        obj, end = _scan_json(data, 0)
+        if end == len(data):
+            return obj
+    except (StopIteration, ValueError):
+        pass
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
 
 
 class SSEDecoder:
     """Turns chunks of an SSE byte stream into event dicts; one instance per stream."""
 
-    __slots__ = ("_buf", "_pending_cr", "last_event_id", "retry_ms")
+    __slots__ = ("_buf", "_pending_cr", "_utf8", "last_event_id", "retry_ms")
 
     def __init__(self) -> None:
-        self._buf = b""
+        self._buf = ""
         self._pending_cr = False
+        self._utf8 = _UTF8("replace")
         #: value of the last ``id:`` field seen (``None`` until one arrives)
         self.last_event_id: str | None = None
         #: value of the last valid ``retry:`` field, in milliseconds
@@ -40,97 +61,83 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[dict[str, Any]]:
         """Add ``chunk`` and return the events of every frame it completed (possibly none)."""
-        if self._pending_cr:
-            chunk = b"\r" + chunk
-            self._pending_cr = False
-        if b"\r" in chunk:
-            if chunk.endswith(b"\r"):
-                # may be the first half of a CRLF split across chunks
-                self._pending_cr = True
-                chunk = chunk[:-1]
-            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        buf = self._buf + chunk if self._buf else chunk
-        if b"\n\n" not in buf:
-            self._buf = buf
-            return []
-        frames = buf.split(b"\n\n")
-        self._buf = frames.pop()
-        events: list[dict[str, Any]] = []
-        for frame in frames:
-            if frame:
-                event = self._decode_frame(frame)
-                if event is not None:
-                    events.append(event)
-        return events
+        return self._frames(self._utf8.decode(chunk), final=False)
 
     def flush(self) -> list[dict[str, Any]]:
         """Decode what is left at the end of the stream (a final frame without its blank line)."""
-        buf = self._buf
-        self._buf = b""
-        self._pending_cr = False
+        return self._frames(self._utf8.decode(b"", True), final=True)
+
+    def _frames(self, text: str, *, final: bool) -> list[dict[str, Any]]:
+        if self._pending_cr:
+            text = "\r" + text
+            self._pending_cr = False
+        if "\r" in text:
+            if text.endswith("\r") and not final:
+                # may be the first half of a CRLF split across chunks
+                self._pending_cr = True
+                text = text[:-1]
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        buf = self._buf + text if self._buf else text
         events: list[dict[str, Any]] = []
-        for frame in buf.split(b"\n\n"):
-            if frame.strip(b"\n"):
-                event = self._decode_frame(frame.strip(b"\n"))
-                if event is not None:
-                    events.append(event)
+        match = _SIMPLE_FRAME.match
+        pos = 0
+        while True:
+            simple = match(buf, pos)
+            if simple is not None:
+                obj = _parse(simple.group(1))
+                if type(obj) is dict:
+                    kind = obj.get("type")
+                    if type(kind) is str and kind:
+                        events.append(obj)
+                        pos = simple.end()
+                        continue
+                end = simple.end() - 2
+            elif buf.startswith("\n", pos):
+                pos += 1  # blank lines between frames
+                continue
+            else:
+                end = buf.find("\n\n", pos)
+                if end < 0:
+                    if not final or pos >= len(buf):
+                        break
+                    end = len(buf)
+            event = self._decode_frame(buf[pos:end])
+            if event is not None:
+                events.append(event)
+            pos = end + 2
+        self._buf = buf[pos:] if pos < len(buf) else ""
         return events
 
-    def _decode_frame(self, frame: bytes) -> dict[str, Any] | None:
-        # fast path: the usual two-line frame "event: X\ndata: {...}" with a single data line
-        data: bytes | None = None
-        data_lines: list[bytes] | None = None
-        name: bytes | None = None
-        for line in frame.split(b"\n"):
-            if line.startswith(_DATA):
-                value = line[5:]
-                if value[:1] == b" ":
-                    value = value[1:]
-                if data is None:
-                    data = value
-                else:
-                    if data_lines is None:
-                        data_lines = [data]
-                    data_lines.append(value)
+    def _decode_frame(self, frame: str) -> dict[str, Any] | None:
+        data: list[str] | None = None
+        name = ""
+        for line in frame.split("\n"):
+            if not line or line[0] == ":":
                 continue
-            if not line or line[:1] == b":":
-                continue
-            field, sep, value = line.partition(b":")
-            if sep and value[:1] == b" ":
+            field, sep, value = line.partition(":")
+            if sep and value[:1] == " ":
                 value = value[1:]
-            if field == b"event":
-                name = value
-            elif field == b"data":  # a bare "data" line adds an empty line
+            if field == "data":
                 if data is None:
-                    data = b""
+                    data = [value]
                 else:
-                    if data_lines is None:
-                        data_lines = [data]
-                    data_lines.append(b"")
-            elif field == b"id":
-                if b"\0" not in value:
-                    self.last_event_id = value.decode("utf-8", "replace")
-            elif field == b"retry":
+                    data.append(value)
+            elif field == "event":
+                name = value
+            elif field == "id":
+                if "\0" not in value:
+                    self.last_event_id = value
+            elif field == "retry":
                 if value.isdigit():
                     self.retry_ms = int(value)
-        if data_lines is not None:
-            data = b"\n".join(data_lines)
         if not data:
             return None
-        try:
-            obj = json.loads(data)
-        except UnicodeDecodeError:
-            try:
-                obj = json.loads(data.decode("utf-8", "replace"))
-            except ValueError:
-                return None
-        except ValueError:
-            return None
+        obj = _parse("\n".join(data))
         if type(obj) is not dict:
             return None
         kind = obj.get("type")
         if type(kind) is not str or not kind:
             if not name:
                 return None
-            obj["type"] = name.decode("utf-8", "replace")
+            obj["type"] = name
         return obj

@@ -261,6 +261,8 @@ class CodexOAuthLLM:
                 if isinstance(outcome, CodexError):
                     raise outcome from exc
             if outcome is None:
+                if call.mode is not Mode.COLLECT:
+                    self._finish_stream(call)
                 return
             if isinstance(outcome, CodexError):
                 raise outcome
@@ -310,6 +312,8 @@ class CodexOAuthLLM:
                 if isinstance(outcome, CodexError):
                     raise outcome from exc
             if outcome is None:
+                if call.mode is not Mode.COLLECT:
+                    self._finish_stream(call)
                 return
             if isinstance(outcome, CodexError):
                 raise outcome
@@ -561,11 +565,7 @@ class CodexOAuthLLM:
         :class:`~oauth_codex.ResponseAccumulator` to get a :class:`GenerateResult`.
         """
         call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
-        return self._stream(call)
-
-    def _stream(self, call: CallState) -> Iterator[str | StreamEvent]:
-        yield from self._run(call)
-        self._finish_stream(call)
+        return self._run(call)
 
     def agenerate_stream(
         self,
@@ -591,12 +591,7 @@ class CodexOAuthLLM:
     ) -> AsyncIterator[str | StreamEvent]:
         """Async :meth:`generate_stream` (use ``async for``; same parameters, events and errors)."""
         call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
-        return self._astream(call)
-
-    async def _astream(self, call: CallState) -> AsyncIterator[str | StreamEvent]:
-        async for out in self._arun(call):
-            yield out
-        self._finish_stream(call)
+        return self._arun(call)
 
     def _finish_stream(self, call: CallState) -> None:
         if call.mode is Mode.RAW:
