@@ -216,8 +216,6 @@ class CodexEmulator:
         """Tokens issued as by a real login (refresh token registered), for the login account by default."""
         base = self._auth.login_account
         account = Account.derive(email or base.email, plan_type or base.plan_type, account_id)
-        if email is None and account_id is None:
-            account = Account.derive(base.email, plan_type or base.plan_type, base.account_id)
         tokens = self._auth.mint(account)
         return TokenData(
             id_token=tokens["id_token"],
