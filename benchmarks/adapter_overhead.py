@@ -11,6 +11,8 @@ runs, in rotating order:
 * ``lc_floor``: the cheapest possible LangChain chat model on the core client: a ``BaseChatModel`` whose
   ``_stream`` wraps the text-mode ``generate_stream`` in one ``AIMessageChunk`` per delta (no tools, usage
   or metadata), streamed with ``.stream()``. It measures LangChain's own per-chunk cost;
+* ``adapter_layer``: ``ChatCodexOAuth._stream(messages)`` iterated directly: the adapter's own layer (event
+  conversion and chunk objects) without LangChain's ``stream`` machinery;
 * ``adapter``: ``ChatCodexOAuth.stream(prompt)``, every ``AIMessageChunk`` through LangChain's ``stream``
   (callback manager, run ids, the final chunk) and the adapter's event-to-chunk converter;
 * ``adapter_async``: ``ChatCodexOAuth.astream(prompt)`` in one event loop;
@@ -62,7 +64,7 @@ def start_server(deltas: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
 
 def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import AIMessageChunk, BaseMessage
+    from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
     from langchain_oauth_codex import ChatCodexOAuth
 
@@ -109,6 +111,9 @@ def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
     def run_floor() -> str:
         return "".join(chunk.text for chunk in floor.stream(PROMPT))
 
+    def run_adapter_layer() -> str:
+        return "".join(chunk.text for chunk in llm._stream([HumanMessage(PROMPT)]))
+
     def run_adapter() -> str:
         return "".join(chunk.text for chunk in llm.stream(PROMPT))
 
@@ -128,6 +133,7 @@ def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
         "core": run_core,
         "core_raw": run_core_raw,
         "lc_floor": run_floor,
+        "adapter_layer": run_adapter_layer,
         "adapter": run_adapter,
         "adapter_async": run_adapter_async,
         "adapter_invoke": run_adapter_invoke,
@@ -181,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     ratio = results["adapter"]["wall"] / base["wall"]
     print(f"adapter / core = {ratio:.3f} (target <= {TARGET}): {'met' if ratio <= TARGET else 'NOT met'}")
-    print(f"adapter / core_raw = {results['adapter']['wall'] / results['core_raw']['wall']:.3f}")
+    layer = results["adapter_layer"]["wall"] / results["core_raw"]["wall"]
+    print(f"adapter_layer / core_raw = {layer:.3f} (event conversion + chunk objects on the raw stream)")
     own = results["adapter"]["wall"] / results["lc_floor"]["wall"]
     print(f"adapter / lc_floor = {own:.3f} (what the adapter adds to LangChain's own per-chunk cost)")
     return 0

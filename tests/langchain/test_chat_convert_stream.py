@@ -249,3 +249,10 @@ def test_usage_with_null_details_from_the_codex_template() -> None:
         "output_token_details": {"reasoning": 0},
     }
     assert usage_to_metadata(None) is None
+
+
+def test_collect_text_gathers_the_answer_into_one_chunk() -> None:
+    converter = StreamConverter("gpt-5.5", collect_text=True)
+    chunks = [converter.convert(_event(e)) for e in TEXT_STREAM]
+    assert all(c is None or not c.message.content for c in chunks)
+    assert converter.text_chunk().message.content == "Hello!"

@@ -304,3 +304,18 @@ def test_foreign_base_url_warns_that_the_token_follows_it() -> None:
     )
     with pytest.warns(UserWarning, match="access token will be sent to that host"):
         assert llm.core_client.base_url == "https://example.com/backend-api/codex"
+
+
+def test_invoke_without_token_watchers_builds_the_same_message(make_model: Make) -> None:
+    llm = make_model(reasoning_effort="low").bind_tools([magic_function])
+    prompt = "What is the value of magic_function(4)?"
+    quiet = llm.invoke(prompt)  # no callback handlers: text is gathered without per-delta chunks
+    watched = llm.invoke(prompt, config={"callbacks": [TokenCounter()]})
+    for message in (quiet, watched):
+        assert message.tool_calls[0]["args"] == {"input": 4}
+        assert message.additional_kwargs["reasoning_items"][0]["encrypted_content"]
+        assert message.usage_metadata is not None
+        assert message.response_metadata["finish_reason"] == "tool_calls"
+    assert quiet.additional_kwargs["reasoning_content"] == watched.additional_kwargs["reasoning_content"]
+    plain = make_model()
+    assert plain.invoke("Hello there").text == 'Emulator reply to: "Hello there"'

@@ -377,6 +377,9 @@ class StreamConverter:
     A ``.done`` event whose deltas never arrived is turned into a chunk of its full value, so nothing
     is lost when the backend skips deltas. ``model`` is the requested slug, reported when the
     response does not echo one.
+
+    With ``collect_text=True`` text is not returned per delta but gathered for :meth:`text_chunk` (one
+    chunk for the whole answer: the cheap path when nobody watches the tokens).
     """
 
     __slots__ = (
@@ -386,11 +389,13 @@ class StreamConverter:
         "_reasoning_emitted",
         "_reasoning_streamed",
         "_text_streamed",
+        "_texts",
         "_tool_calls",
     )
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, *, collect_text: bool = False) -> None:
         self._model = model
+        self._texts: list[str] | None = [] if collect_text else None
         self._text_streamed: set[tuple[int, int]] = set()
         self._calls_started: set[int] = set()
         self._args_streamed: set[int] = set()
@@ -404,7 +409,7 @@ class StreamConverter:
         if kind == "response.output_text.delta":
             raw = event.raw
             self._text_streamed.add((raw.get("output_index", 0), raw.get("content_index", 0)))
-            return ChatGenerationChunk(message=AIMessageChunk(content=event.delta or ""))
+            return self._text(event.delta or "")
         if kind == "response.function_call_arguments.delta":
             output_index = event.raw.get("output_index", 0)
             self._args_streamed.add(output_index)
@@ -421,7 +426,7 @@ class StreamConverter:
             key = (raw.get("output_index", 0), raw.get("content_index", 0))
             if key not in self._text_streamed and raw.get("text"):
                 self._text_streamed.add(key)
-                return ChatGenerationChunk(message=AIMessageChunk(content=raw["text"]))
+                return self._text(raw["text"])
             return None
         if kind == "response.function_call_arguments.done":
             output_index = event.raw.get("output_index", 0)
@@ -479,9 +484,17 @@ class StreamConverter:
             if part.get("type") == "output_text" and key not in self._text_streamed and part.get("text"):
                 self._text_streamed.add(key)
                 missing.append(part["text"])
-        if not missing:
+        return self._text("".join(missing)) if missing else None
+
+    def _text(self, text: str) -> ChatGenerationChunk | None:
+        if self._texts is not None:
+            self._texts.append(text)
             return None
-        return ChatGenerationChunk(message=AIMessageChunk(content="".join(missing)))
+        return ChatGenerationChunk(message=AIMessageChunk(content=text))
+
+    def text_chunk(self) -> ChatGenerationChunk:
+        """The text gathered with ``collect_text=True``, as one chunk."""
+        return ChatGenerationChunk(message=AIMessageChunk(content="".join(self._texts or ())))
 
     def _reasoning_done(self, item: Mapping[str, Any], output_index: int) -> ChatGenerationChunk | None:
         additional: dict[str, Any] = {}

@@ -416,7 +416,21 @@ class ChatCodexOAuth(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
+        if run_manager is not None and run_manager.handlers:
+            # Someone may watch the tokens: stream chunk by chunk through the callbacks.
+            return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
+        model, request = self._request(messages, kwargs)
+        converter = StreamConverter(model, collect_text=True)
+        chunks: list[ChatGenerationChunk] = []
+        events = cast("Iterator[StreamEvent]", self.core_client.generate_stream(**request))
+        try:
+            for event in events:
+                chunk = converter.convert(event)
+                if chunk is not None:
+                    chunks.append(chunk)
+        except CodexError as exc:
+            raise translate_error(exc) from exc
+        return generate_from_stream(iter([converter.text_chunk(), *chunks]))
 
     async def _agenerate(
         self,
@@ -425,8 +439,21 @@ class ChatCodexOAuth(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        stream = self._astream(messages, stop=stop, run_manager=run_manager, **kwargs)
-        return await agenerate_from_stream(stream)
+        if run_manager is not None and run_manager.handlers:
+            stream = self._astream(messages, stop=stop, run_manager=run_manager, **kwargs)
+            return await agenerate_from_stream(stream)
+        model, request = self._request(messages, kwargs)
+        converter = StreamConverter(model, collect_text=True)
+        chunks: list[ChatGenerationChunk] = []
+        events = cast("AsyncIterator[StreamEvent]", self.core_client.agenerate_stream(**request))
+        try:
+            async for event in events:
+                chunk = converter.convert(event)
+                if chunk is not None:
+                    chunks.append(chunk)
+        except CodexError as exc:
+            raise translate_error(exc) from exc
+        return generate_from_stream(iter([converter.text_chunk(), *chunks]))
 
     # ------------------------------------------------------------------------------ tools & structure
 
