@@ -43,7 +43,8 @@ Where the SPEC is uncertain, the emulator picks the stricter behaviour (or a swi
 from __future__ import annotations
 
 from ._emulator import CodexEmulator
-from ._model import AnswerSettings, StreamOptions
+from ._events import StreamOptions
+from ._model import AnswerSettings
 from ._serve import serve
 from ._server import RecordedRequest
 from ._state import DEFAULT_MODELS, FREE_PLAN_MODELS

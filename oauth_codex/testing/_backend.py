@@ -11,17 +11,10 @@ import json
 import uuid
 from typing import Any
 
+from ._events import StreamOptions, build_events, finalize_events, usage_for
 from ._faults import Fault, FaultQueue
 from ._jwt import open_sealed, seal, verify_jwt
-from ._model import (
-    AnswerSettings,
-    StreamOptions,
-    build_events,
-    count_input_tokens,
-    finalize_events,
-    run_model,
-    usage_for,
-)
+from ._model import AnswerSettings, count_input_tokens, run_model
 from ._server import HttpRequest, Reply, StreamReply
 from ._state import AccessRecord, EmulatorState, Settings
 from ._validate import detail, invalid_request, validate_body

@@ -13,7 +13,8 @@ from ..auth._config import DEFAULT_CLIENT_ID, OAuthConfig
 from ..auth._tokens import MemoryTokenStore, TokenData
 from ._auth_server import AuthServer
 from ._backend import Backend
-from ._model import AnswerSettings, StreamOptions
+from ._events import StreamOptions
+from ._model import AnswerSettings
 from ._server import EmulatorHTTPServer, RecordedRequest, Router
 from ._state import DEFAULT_MODELS, Account, Clock, EmulatorState, Settings
 
