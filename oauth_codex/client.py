@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from ipaddress import ip_address
@@ -115,6 +116,7 @@ class CodexOAuthLLM:
         self._async_http_client = async_http_client
         self._owns_http = http_client is None
         self._owns_async_http = async_http_client is None
+        self._async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._agent = user_agent()
@@ -148,9 +150,16 @@ class CodexOAuthLLM:
         return self._http_client
 
     def _aclient(self) -> httpx.AsyncClient:
-        if self._async_http_client is None:
-            self._async_http_client = httpx.AsyncClient(timeout=self.timeout)
-        return self._async_http_client
+        client = self._async_http_client
+        if self._owns_async_http:
+            # an AsyncClient's pooled connections belong to the event loop that opened them: a new
+            # asyncio.run() (a new loop) gets a new client instead of reusing dead connections
+            loop = asyncio.get_running_loop()
+            if client is None or self._async_loop is None or self._async_loop() is not loop:
+                client = self._async_http_client = httpx.AsyncClient(timeout=self.timeout)
+                self._async_loop = weakref.ref(loop)
+        assert client is not None
+        return client
 
     def _headers(self, token: AccessToken, session_id: str | None = None) -> dict[str, str]:
         return build_headers(

@@ -161,3 +161,19 @@ def test_early_break_closes_the_stream(emu: CodexEmulator, llm: CodexOAuthLLM) -
     assert isinstance(first, str)
     stream.close()  # type: ignore[attr-defined]
     assert llm.generate(prompt="after")  # the connection pool is still healthy
+
+
+def test_each_event_loop_gets_its_own_async_client(emu: CodexEmulator, provider: CountingProvider) -> None:
+    import asyncio
+
+    llm = emu.client(token_provider=provider)
+    seen = []
+
+    async def call(prompt: str) -> str:
+        text = await llm.agenerate(prompt=prompt)
+        seen.append(llm._async_http_client)
+        return text
+
+    assert asyncio.run(call("one")) == 'Emulator reply to: "one"'
+    assert asyncio.run(call("two")) == 'Emulator reply to: "two"'
+    assert seen[0] is not seen[1]  # pooled connections of a closed loop are never reused
