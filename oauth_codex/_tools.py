@@ -258,55 +258,71 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+_PARAM_HEADERS = ("args", "arguments", "parameters", "params")
+_GOOGLE_ENTRY = re.compile(r"\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)")
+_REST_PARAM = re.compile(r":param\s+(?:[^:\s]+\s+)?(\w+)\s*:\s*(.+?)(?=\n\s*:|\Z)", re.DOTALL)
+
+
 def _param_docs(doc: str) -> dict[str, str]:
-    """Parameter descriptions from Google, NumPy or reST style docstrings."""
-    result: dict[str, str] = {}
-    for match in re.finditer(r":param\s+(?:[^:\s]+\s+)?(\w+)\s*:\s*(.+?)(?=\n\s*:|\Z)", doc, re.DOTALL):
-        result[match.group(1)] = " ".join(match.group(2).split())
+    """Parameter descriptions from Google (``Args:``), NumPy (``Parameters`` + dashes) or reST docstrings."""
+    result = {m.group(1): " ".join(m.group(2).split()) for m in _REST_PARAM.finditer(doc)}
     lines = doc.splitlines()
-    i = 0
-    while i < len(lines):
-        header = lines[i].strip()
-        numpy = i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"} and lines[i + 1].strip()
-        if header.rstrip(":").lower() in ("args", "arguments", "parameters", "params") and (
-            header.endswith(":") or numpy
-        ):
-            i += 2 if numpy else 1
-            block_indent: int | None = None
-            current: str | None = None
-            while i < len(lines):
-                line = lines[i]
-                stripped = line.strip()
-                if not stripped:
-                    i += 1
-                    continue
-                indent = len(line) - len(line.lstrip())
-                if _SECTION.match(stripped) and (block_indent is None or indent < block_indent or numpy):
-                    if numpy and i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
-                        break
-                    if not numpy:
-                        break
-                if block_indent is None:
-                    block_indent = indent
-                if indent < block_indent:
-                    break
-                if indent == block_indent:
-                    if numpy:
-                        name = stripped.split(":")[0].strip()
-                        current = name if name.isidentifier() else None
-                        if current:
-                            result.setdefault(current, "")
-                    else:
-                        m = re.match(r"(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)", stripped)
-                        current = m.group(1).lstrip("*") if m else None
-                        if m and current:
-                            result[current] = m.group(2).strip()
-                elif current:
-                    result[current] = (result.get(current, "") + " " + stripped).strip()
-                i += 1
+    for index, line in enumerate(lines):
+        header = line.strip()
+        underlined = index + 1 < len(lines) and _is_underline(lines[index + 1])
+        if header.lower() in _PARAM_HEADERS and underlined:
+            result.update(_entries(_block(lines[index + 2 :], numpy=True), numpy=True))
+        elif header.endswith(":") and header[:-1].lower() in _PARAM_HEADERS:
+            result.update(_entries(_block(lines[index + 1 :], numpy=False), numpy=False))
+    return {name: text for name, text in result.items() if text}
+
+
+def _is_underline(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and set(stripped) == {"-"}
+
+
+def _block(lines: list[str], *, numpy: bool) -> list[str]:
+    """The lines of one section: until a dedent (Google) or the next underlined header (NumPy)."""
+    block: list[str] = []
+    indent: int | None = None
+    for index, line in enumerate(lines):
+        if not line.strip():
             continue
-        i += 1
-    return {k: v for k, v in result.items() if v}
+        current = len(line) - len(line.lstrip())
+        if indent is None:
+            indent = current
+        if numpy and index + 1 < len(lines) and _is_underline(lines[index + 1]):
+            break
+        if current < indent:
+            break
+        block.append(line)
+    return block
+
+
+def _entries(block: list[str], *, numpy: bool) -> dict[str, str]:
+    """``name -> description`` from a section's lines (entries at the block indent, text below them)."""
+    result: dict[str, str] = {}
+    if not block:
+        return result
+    indent = len(block[0]) - len(block[0].lstrip())
+    name: str | None = None
+    for line in block:
+        stripped = line.strip()
+        if len(line) - len(line.lstrip()) == indent:
+            if numpy:
+                candidate = stripped.split(":")[0].strip()
+                name = candidate if candidate.isidentifier() else None
+                if name:
+                    result[name] = ""
+            else:
+                match = _GOOGLE_ENTRY.match(stripped)
+                name = match.group(1) if match else None
+                if match and name:
+                    result[name] = match.group(2).strip()
+        elif name:
+            result[name] = f"{result[name]} {stripped}".strip()
+    return result
 
 
 # --------------------------------------------------------------------------- schemas

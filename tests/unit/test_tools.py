@@ -219,3 +219,30 @@ def test_tool_name() -> None:
     assert tool_name(Search) == "Search"
     assert tool_name({"type": "function", "function": {"name": "x"}}) == "x"
     assert tool_name({"type": "function", "name": "y"}) == "y"
+
+
+def google_with_sections(city: str, days: int = 1) -> str:
+    """Forecast for a city.
+
+    Args:
+        city (str): The city.
+        days: How many
+            days ahead.
+
+    Returns:
+        str: the forecast text, not a parameter.
+
+    Raises:
+        ValueError: never a parameter either.
+    """
+    return city
+
+
+def test_google_sections_after_args_are_not_parameters() -> None:
+    tool = to_response_tools([google_with_sections])[0]
+    props = tool["parameters"]["properties"]
+    assert tool["description"] == "Forecast for a city."
+    assert props["city"]["description"] == "The city."
+    assert props["days"]["description"] == "How many days ahead."
+    assert set(props) == {"city", "days"}
+    assert "str" not in props and "ValueError" not in props
