@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -40,10 +40,18 @@ def shared_emulator() -> Iterator[CodexEmulator]:
 
 
 @pytest.fixture
-def make_model(shared_emulator: CodexEmulator) -> Callable[..., ChatCodexOAuth]:
-    """Build ``ChatCodexOAuth`` models on the shared emulator (or ``emu=``); keyword arguments win."""
+async def make_model(shared_emulator: CodexEmulator) -> AsyncIterator[Callable[..., ChatCodexOAuth]]:
+    """Build ``ChatCodexOAuth`` models on the shared emulator (or ``emu=``); keyword arguments win.
+
+    The models' connections are closed after the test (in the test's event loop).
+    """
+    made: list[ChatCodexOAuth] = []
 
     def make(emu: CodexEmulator | None = None, **kwargs: Any) -> ChatCodexOAuth:
-        return ChatCodexOAuth(**{**_emulator_params(emu or shared_emulator), **kwargs})
+        model = ChatCodexOAuth(**{**_emulator_params(emu or shared_emulator), **kwargs})
+        made.append(model)
+        return model
 
-    return make
+    yield make
+    for model in made:
+        await model.aclose()

@@ -319,3 +319,18 @@ def test_invoke_without_token_watchers_builds_the_same_message(make_model: Make)
     assert quiet.additional_kwargs["reasoning_content"] == watched.additional_kwargs["reasoning_content"]
     plain = make_model()
     assert plain.invoke("Hello there").text == 'Emulator reply to: "Hello there"'
+
+
+def test_approximate_token_count_needs_no_tokenizer() -> None:
+    llm = ChatCodexOAuth()
+    short = llm.get_num_tokens_from_messages([HumanMessage("hi")])
+    long = llm.get_num_tokens_from_messages([HumanMessage("word " * 400)], tools=[get_weather])
+    assert 1 <= short < 10 < long
+
+
+async def test_close_releases_the_core_clients_connections(make_model: Make) -> None:
+    llm = make_model()
+    assert (await llm.ainvoke("hi")).text and llm.invoke("hi").text
+    await llm.aclose()
+    llm.close()
+    assert llm.invoke("again").text  # the core client reopens its connections on demand
