@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+if TYPE_CHECKING:
+    from .testing import CodexEmulator
 
 __all__ = ["run_demo"]
 
@@ -102,13 +105,13 @@ def run_demo(out: TextIO) -> int:
 class _Browser:
     """Stands in for the user's browser: follows the authorize URL and its redirects in a thread."""
 
-    def __init__(self, emu: object) -> None:
+    def __init__(self, emu: CodexEmulator) -> None:
         self._emu = emu
         self._threads: list[threading.Thread] = []
 
     def __call__(self, url: str) -> bool:
         redirect_uri = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
-        self._emu.allow_redirect_uri(redirect_uri)  # type: ignore[attr-defined]
+        self._emu.allow_redirect_uri(redirect_uri)
         thread = threading.Thread(target=_visit, args=(url,), daemon=True)
         thread.start()
         self._threads.append(thread)

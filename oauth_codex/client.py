@@ -431,7 +431,9 @@ class CodexOAuthLLM:
         (``[{"tool_call_id", "name", "output"}]``) continues after tool calls. ``response_format`` goes to
         ``text.format`` (a pydantic class becomes a strict JSON schema), ``text`` is merged into ``text``
         (e.g. ``{"verbosity": "low"}``);
-        ``tool_choice``, ``reasoning``, ``store``, ``include`` and ``prompt_cache_key`` are sent as given.
+        ``tool_choice``, ``reasoning``, ``store``, ``include`` and ``prompt_cache_key`` are sent as given;
+        ``include`` defaults to ``["reasoning.encrypted_content"]`` on every request (so reasoning can be
+        replayed with ``store: false``), ``prompt_cache_key`` to this client's ``session_id``.
 
         Raises :class:`ToolCallRequiredError` when the model asks for tools and ``return_details`` is False,
         :class:`StreamError` for failed or truncated responses (``response.incomplete`` too, unless

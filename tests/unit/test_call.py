@@ -1,0 +1,77 @@
+"""CallState: the retry / refresh / raise decisions shared by the sync and async loops (pure)."""
+
+from __future__ import annotations
+
+import httpx
+
+from oauth_codex import APIConnectionError, APITimeoutError, AuthenticationError, BadRequestError, StreamError
+from oauth_codex._call import Action, CallState, Mode
+
+
+def state(mode: Mode = Mode.COLLECT, max_retries: int = 2) -> CallState:
+    return CallState(b"{}", mode, session_id="s", max_retries=max_retries, backoff=0.2)
+
+
+def test_401_refreshes_once_then_raises() -> None:
+    call = state()
+    assert call.on_status(401, b'{"detail":"Unauthorized"}', {}) == (Action.REFRESH, 0.0)
+    assert isinstance(call.on_status(401, b'{"detail":"Unauthorized"}', {}), AuthenticationError)
+
+
+def test_5xx_uses_the_retry_budget_then_raises() -> None:
+    call = state(max_retries=2)
+    first = call.on_status(500, b"", {})
+    second = call.on_status(502, b"", {"retry-after": "0.5"})
+    assert isinstance(first, tuple) and first[0] is Action.RETRY and 0.18 <= first[1] <= 0.22
+    assert second == (Action.RETRY, 0.5)
+    third = call.on_status(503, b"", {})
+    assert not isinstance(third, tuple) and third.status_code == 503  # type: ignore[union-attr]
+
+
+def test_4xx_is_raised_at_once() -> None:
+    assert isinstance(state().on_status(400, b'{"detail":"Store must be set to false"}', {}), BadRequestError)
+
+
+def test_transport_errors_retry_until_output_reached_the_caller() -> None:
+    call = state(Mode.TEXT, max_retries=5)
+    assert isinstance(call.on_transport_error(httpx.ConnectError("refused")), tuple)
+    call.start(None)
+    call.step({"type": "response.created", "response": {"id": "resp_1"}})
+    assert call.step({"type": "response.output_text.delta", "output_index": 0, "delta": "Hi"}) == "Hi"
+    error = call.on_transport_error(httpx.RemoteProtocolError("peer closed"))
+    assert (
+        isinstance(error, StreamError) and error.partial_text == "Hi" and error.code == "stream_disconnected"
+    )
+
+
+def test_transport_errors_when_the_budget_is_spent() -> None:
+    call = state(max_retries=0)
+    assert isinstance(call.on_transport_error(httpx.ConnectError("refused")), APIConnectionError)
+    assert isinstance(call.on_transport_error(httpx.ConnectTimeout("slow")), APITimeoutError)
+
+
+def test_on_end() -> None:
+    call = state()
+    call.start(None)
+    call.step({"type": "response.completed", "response": {"id": "r", "output": []}})
+    assert call.finished and call.on_end() is None
+    eof = state(max_retries=1)
+    eof.start(None)
+    assert isinstance(eof.on_end(), tuple)  # EOF before completed: re-sent while nothing was yielded
+    assert isinstance(eof.on_end(), StreamError)  # then an error, never a silent truncation
+
+
+def test_raw_mode_yields_every_event_and_enriches_completed() -> None:
+    call = state(Mode.RAW)
+    call.start(None)
+    item = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "x"}],
+    }
+    assert call.step({"type": "unknown.event"}).type == "unknown.event"  # type: ignore[union-attr]
+    call.step({"type": "response.output_item.done", "output_index": 0, "item": item})
+    done = call.step({"type": "response.completed", "response": {"id": "r", "output": []}})
+    assert done is not None and done.response is not None  # type: ignore[union-attr]
+    assert done.response["output"] == [item]  # type: ignore[union-attr]
