@@ -138,3 +138,9 @@ def test_arbitrary_chunking_is_equivalent(cuts: list[int], eol: str) -> None:
     points = sorted({min(c, len(body)) for c in cuts})
     chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
     assert decode(*chunks) == EVENTS
+
+
+@given(st.lists(st.binary(max_size=64), max_size=12))
+def test_arbitrary_bytes_never_raise(chunks: list[bytes]) -> None:
+    for event in decode(*chunks):
+        assert isinstance(event, dict) and isinstance(event["type"], str) and event["type"]
