@@ -174,7 +174,9 @@ class ChatCodexOAuth(BaseChatModel):
     """Log in interactively when no login is stored (``None``: only when stdin is a TTY)."""
 
     client: CodexOAuthLLM | None = Field(default=None, exclude=True, repr=False)
-    """A ready core client to use instead of building one from the settings above."""
+    """A ready core client to send with. Its own connection, auth, retry and ``originator`` settings then
+    apply instead of the fields that configure them; ``model``, ``instructions`` and the request options
+    still come from this model."""
 
     token_store: TokenStore | None = Field(default=None, exclude=True, repr=False)
     """Where the ChatGPT login is stored (default: keyring, then ``~/.oauth_codex/auth.json``)."""
