@@ -334,3 +334,14 @@ async def test_close_releases_the_core_clients_connections(make_model: Make) -> 
     await llm.aclose()
     llm.close()
     assert llm.invoke("again").text  # the core client reopens its connections on demand
+
+
+def test_deep_copies_share_the_client_and_auth_objects(make_model: Make) -> None:
+    import copy
+
+    llm = make_model(tags=["a"])
+    core = llm.core_client
+    clone = copy.deepcopy(llm)
+    assert clone.core_client is core and clone.token_store is llm.token_store
+    assert clone.tags == ["a"] and clone.tags is not llm.tags
+    assert clone.invoke("hi").text

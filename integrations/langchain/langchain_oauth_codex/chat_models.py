@@ -12,7 +12,7 @@ import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal, cast
+from typing import Any, Literal, Self, cast
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -76,6 +76,14 @@ _CALL_OPTIONS = frozenset(
     }
 )
 _API_KEY_NAMES = ("api_key", "openai_api_key")
+_SHARED_FIELDS = (
+    "client",
+    "token_store",
+    "token_provider",
+    "oauth_config",
+    "http_client",
+    "async_http_client",
+)
 
 
 class ChatCodexOAuth(BaseChatModel):
@@ -218,6 +226,18 @@ class ChatCodexOAuth(BaseChatModel):
         if unknown:
             warnings.warn(f"ChatCodexOAuth ignores unknown arguments {unknown}.", UserWarning, stacklevel=4)
         return {k: v for k, v in values.items() if k in known}
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        # Clients, token stores and locks are shared, not copied (they hold locks and sockets).
+        memo = {} if memo is None else memo
+        for name in _SHARED_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                memo[id(value)] = value
+        for value in (self._core, self._core_lock):
+            if value is not None:
+                memo[id(value)] = value
+        return super().__deepcopy__(memo)
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         return get_model_profile(self.model_name)
