@@ -110,7 +110,14 @@ def paste_flow(config: OAuthConfig, *, output: TextIO) -> Flow[TokenData]:
         "it below.",
     )
     for attempt in range(1, _PASTE_ATTEMPTS + 1):
-        pasted = yield Prompt("Paste the redirected URL (or the code): ")
+        try:
+            pasted = yield Prompt("Paste the redirected URL (or the code): ")
+        except EOFError:
+            raise LoginError(
+                "No input to read the pasted URL from (stdin is closed). Run the login in a terminal or "
+                "notebook, or use `oauth-codex login --device`.",
+                code="no_input",
+            ) from None
         try:
             code = parse_pasted_callback(str(pasted), state)
             break

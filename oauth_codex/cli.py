@@ -1,0 +1,417 @@
+"""The ``oauth-codex`` command line (also ``python -m oauth_codex``).
+
+Commands::
+
+    oauth-codex login [--browser | --paste | --device]   sign in with ChatGPT and store the tokens
+    oauth-codex status [--json]                          who is logged in, plan, token expiry, rate limits
+    oauth-codex logout [--no-revoke]                     revoke and remove the stored login everywhere
+    oauth-codex import-codex-auth [--path FILE]          copy the Codex CLI's login ($CODEX_HOME/auth.json)
+    oauth-codex chat "prompt" [--model M] [--stream]     one request to the Codex backend
+    oauth-codex models                                   list the models the backend offers
+    oauth-codex emulator [--host H] [--port P]           serve the offline auth server + backend
+    oauth-codex demo                                     the whole flow against an in-process emulator
+    oauth-codex --version
+
+Configuration comes from the ``CODEX_OAUTH_*`` environment variables (see ``oauth_codex.auth.OAuthConfig``).
+Results go to stdout; messages, prompts and errors go to stderr. Tokens are never printed.
+
+Exit codes:
+    0    success
+    1    the command failed (not logged in, login refused, backend error, ...); stderr says what to do
+    2    usage error (unknown command or bad arguments)
+    130  interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .auth import OAuthConfig, TokenData
+    from .types import RateLimits
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+RATE_LIMITS_FILE = "rate_limits.json"
+
+
+# --------------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``oauth-codex`` (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="oauth-codex",
+        description="Use the ChatGPT Codex backend with your ChatGPT login.",
+        epilog="Configuration: CODEX_OAUTH_* environment variables. Exit codes: 0 ok, 1 failed, 2 usage, "
+        "130 interrupted. Run `oauth-codex COMMAND --help` for details.",
+    )
+    parser.add_argument("--version", action="version", version=f"oauth-codex {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    login = commands.add_parser(
+        "login",
+        help="sign in with ChatGPT and store the tokens",
+        description="Sign in with ChatGPT (OAuth PKCE) and store the tokens in the keyring (file fallback). "
+        "Default: open a browser when this machine has one, else paste mode.",
+    )
+    how = login.add_mutually_exclusive_group()
+    how.add_argument(
+        "--browser",
+        dest="mode",
+        action="store_const",
+        const="browser",
+        help="open a browser and receive the redirect on a local callback server (port 1455)",
+    )
+    how.add_argument(
+        "--paste",
+        dest="mode",
+        action="store_const",
+        const="paste",
+        help="print the URL and paste the redirected URL back (works over SSH, in containers)",
+    )
+    how.add_argument(
+        "--device",
+        dest="mode",
+        action="store_const",
+        const="device",
+        help="show a code to enter at the auth server's device page (no callback needed)",
+    )
+    login.set_defaults(mode="auto")
+    login.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up waiting for the browser (default 600) or device approval (default 900)",
+    )
+
+    status = commands.add_parser(
+        "status",
+        help="show the stored login (no secrets)",
+        description="Show the account, plan, account id, access-token expiry and the last recorded rate "
+        "limits. Never prints a token. Exit code 1 when not logged in.",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+
+    logout = commands.add_parser(
+        "logout",
+        help="revoke and remove the stored login",
+        description="Revoke the refresh token (best effort) and remove the login from the keyring, the token "
+        "file and the legacy codex-oauth-llm locations. The Codex CLI's own login is not touched.",
+    )
+    logout.add_argument(
+        "--no-revoke",
+        dest="revoke",
+        action="store_false",
+        help="only remove the local copy, do not call the revoke endpoint",
+    )
+
+    imp = commands.add_parser(
+        "import-codex-auth",
+        help="copy the Codex CLI's login into oauth-codex",
+        description="Copy the ChatGPT login of the Codex CLI ($CODEX_HOME/auth.json, default "
+        "~/.codex/auth.json) into oauth-codex's store. The CLI's file is only read. Both then refresh "
+        "independently: the first to refresh spends the other's refresh token.",
+    )
+    imp.add_argument("--path", type=Path, default=None, help="the auth.json to import")
+
+    chat = commands.add_parser(
+        "chat",
+        help="send one prompt and print the answer",
+        description="Send one prompt to the Codex backend and print the answer.",
+    )
+    chat.add_argument("prompt", help="the prompt text")
+    chat.add_argument("--model", default=None, help="model slug (default: gpt-5.5)")
+    chat.add_argument("--stream", action="store_true", help="print the answer as it streams")
+    chat.add_argument("--instructions", default=None, help="system instructions")
+
+    commands.add_parser(
+        "models",
+        help="list the models of the Codex backend",
+        description="List the model slugs the Codex backend offers to this account.",
+    )
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the offline emulator until Ctrl-C",
+        description="Serve the offline auth server + Codex backend emulator and print the CODEX_OAUTH_* "
+        "exports that point a client at it. Runs until Ctrl-C.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=0, help="port to bind (default: a free port)")
+
+    commands.add_parser(
+        "demo",
+        help="run the whole flow offline against an in-process emulator",
+        description="Start an emulator, log in, stream an answer and do a tool-call round "
+        "trip, narrating each step.",
+    )
+    return parser
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _ask(prompt: str) -> str:
+    """``input`` for paste mode, with the prompt on stderr so stdout stays clean."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
+def _config() -> OAuthConfig:
+    from .auth import OAuthConfig
+
+    return OAuthConfig.from_env()
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    delta = moment - now
+    seconds = abs(delta.total_seconds())
+    if seconds < 90:
+        span = f"{seconds:.0f} s"
+    elif seconds < 5400:
+        span = f"{seconds / 60:.0f} min"
+    elif seconds < 172800:
+        span = f"{seconds / 3600:.1f} h"
+    else:
+        span = f"{seconds / 86400:.1f} days"
+    stamp = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{stamp} (in {span})" if delta.total_seconds() >= 0 else f"{stamp} ({span} ago)"
+
+
+def _rate_limits_path(config: OAuthConfig) -> Path:
+    return config.home_dir / RATE_LIMITS_FILE
+
+
+def _record_rate_limits(config: OAuthConfig, limits: RateLimits | None) -> None:
+    """Keep the last rate limits the backend reported, for ``status`` (no secrets in them)."""
+    if limits is None:
+        return
+    from .auth._file_store import ensure_private_dir
+
+    path = _rate_limits_path(config)
+    doc = {"recorded_at": datetime.now(UTC).isoformat(), "rate_limits": limits.model_dump(mode="json")}
+    try:
+        ensure_private_dir(path.parent)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # purely informational
+
+
+def _load_rate_limits(config: OAuthConfig) -> tuple[RateLimits, str] | None:
+    from .types import RateLimits
+
+    try:
+        doc = json.loads(_rate_limits_path(config).read_text(encoding="utf-8"))
+        return RateLimits.model_validate(doc["rate_limits"]), str(doc.get("recorded_at", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _window(name: str, window: Any, now: datetime) -> str:
+    parts = [f"{name}: {window.used_percent:g}% used"]
+    if window.window_minutes:
+        parts.append(f"of a {window.window_minutes}-minute window")
+    if window.resets_at:
+        parts.append(f"resets {_when(window.resets_at, now)}")
+    return " ".join(parts)
+
+
+def _status_doc(tokens: TokenData, location: str, config: OAuthConfig) -> dict[str, Any]:
+    expires = tokens.expires_at
+    limits = _load_rate_limits(config)
+    return {
+        "logged_in": True,
+        "email": tokens.email,
+        "plan": tokens.plan_type,
+        "account_id": tokens.resolved_account_id(),
+        "access_token_expires_at": expires.isoformat() if expires else None,
+        "last_refresh": tokens.last_refresh.isoformat() if tokens.last_refresh else None,
+        "has_refresh_token": bool(tokens.refresh_token),
+        "stored_in": location,
+        "rate_limits": limits[0].model_dump(mode="json", exclude={"raw"}) if limits else None,
+        "rate_limits_recorded_at": limits[1] if limits else None,
+    }
+
+
+# ------------------------------------------------------------------------------------------ commands
+
+
+def _cmd_login(args: argparse.Namespace) -> int:
+    from .auth import login
+
+    login(_config(), mode=args.mode, input_func=_ask, output=sys.stderr, timeout=args.timeout)
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .auth import default_token_store
+
+    config = _config()
+    store = default_token_store(config)
+    tokens = store.load()
+    if tokens is None:
+        if args.json:
+            print(json.dumps({"logged_in": False}))
+        _err(
+            "Not logged in. Run `oauth-codex login` (`--paste` or `--device` on a machine without a browser)."
+        )
+        return EXIT_FAILURE
+    doc = _status_doc(tokens, store.location, config)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    now = datetime.now(UTC)
+    print(f"Logged in as {tokens.email or 'an unknown account'}")
+    print(f"  plan:          {tokens.plan_type or 'unknown'}")
+    print(f"  account id:    {doc['account_id'] or 'unknown'}")
+    expires = tokens.expires_at
+    if expires is None:
+        print("  access token:  no expiry claim")
+    elif expires <= now:
+        print(f"  access token:  expired {_when(expires, now)}; it is refreshed on next use")
+    else:
+        print(f"  access token:  expires {_when(expires, now)}")
+    if tokens.last_refresh:
+        print(f"  last refresh:  {_when(tokens.last_refresh, now)}")
+    if not tokens.refresh_token:
+        print("  refresh token: none (log in again when the access token expires)")
+    print(f"  stored in:     {store.location}")
+    limits = _load_rate_limits(config)
+    if limits is None:
+        print("  rate limits:   none recorded yet (run `oauth-codex chat ...`)")
+    else:
+        rate_limits, recorded = limits
+        windows = [
+            _window(name, window, now)
+            for name, window in (("primary", rate_limits.primary), ("secondary", rate_limits.secondary))
+            if window is not None
+        ]
+        print(f"  rate limits:   as of {recorded or 'unknown'}")
+        for line in windows or ["no windows reported"]:
+            print(f"    {line}")
+    return EXIT_OK
+
+
+def _cmd_logout(args: argparse.Namespace) -> int:
+    from .auth import logout
+
+    if logout(_config(), revoke=args.revoke):
+        _err(
+            "Logged out: the login was removed from this machine" + (" and revoked." if args.revoke else ".")
+        )
+    else:
+        _err("Not logged in; nothing to remove.")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .auth import default_token_store, import_codex_cli_auth
+
+    config = _config()
+    store = default_token_store(config)
+    tokens = import_codex_cli_auth(args.path, store=store, config=config)
+    _err(f"Imported the Codex CLI login of {tokens.email or 'your account'} into {store.location}.")
+    _err(
+        "Note: both copies now refresh independently; the first to refresh spends the other's refresh "
+        "token, and the other then has to log in again."
+    )
+    return EXIT_OK
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from .client import CodexOAuthLLM
+
+    config = _config()
+    with CodexOAuthLLM(model=args.model, oauth_config=config, instructions=args.instructions) as llm:
+        if args.stream:
+            for chunk in llm.generate_stream(prompt=args.prompt):
+                sys.stdout.write(str(chunk))
+                sys.stdout.flush()
+            sys.stdout.write("\n")
+        else:
+            print(llm.generate(prompt=args.prompt))
+        _record_rate_limits(config, llm.last_rate_limits)
+    return EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .client import CodexOAuthLLM
+
+    config = _config()
+    with CodexOAuthLLM(oauth_config=config) as llm:
+        for slug in llm.list_models():
+            print(slug)
+        _record_rate_limits(config, llm.last_rate_limits)
+    return EXIT_OK
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from .testing import serve
+
+    return int(serve(args.host, args.port))
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    return int(run_demo(out=sys.stdout))
+
+
+_COMMANDS = {
+    "login": _cmd_login,
+    "status": _cmd_status,
+    "logout": _cmd_logout,
+    "import-codex-auth": _cmd_import,
+    "chat": _cmd_chat,
+    "models": _cmd_models,
+    "emulator": _cmd_emulator,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help, --version, or a usage error (argparse printed it)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from .errors import CodexError
+
+    try:
+        return _COMMANDS[args.command](args)
+    except CodexError as exc:
+        _err(f"oauth-codex {args.command}: {exc}")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        return EXIT_INTERRUPTED
