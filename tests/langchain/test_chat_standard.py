@@ -5,7 +5,7 @@ integration suite runs offline against the shared :class:`~oauth_codex.testing.C
 
 Every standard test we do not run is an override marked ``xfail(run=False, reason=...)``: the multimodal
 tests download their fixtures from the internet, the Codex backend takes no audio, and ``test_stream_time``
-replays VCR cassettes recorded against the real backend. ``test_offline_multimodal.py`` covers images
+replays VCR cassettes recorded against the real backend. ``test_chat_offline_multimodal.py`` covers images
 and PDFs offline with inline data instead.
 """
 
@@ -26,7 +26,9 @@ from oauth_codex.testing import CodexEmulator
 
 MODEL = "gpt-5.4"
 _NEVER_CONTACTED = "http://127.0.0.1:9/backend-api/codex"
-_NETWORK = "downloads its fixture from the internet; the suite runs offline (see test_offline_multimodal.py)"
+_NETWORK = (
+    "downloads its fixture from the internet; the suite runs offline (see test_chat_offline_multimodal.py)"
+)
 
 
 class TestChatCodexOAuthUnit(ChatModelUnitTests):
@@ -167,8 +169,8 @@ class TestChatCodexOAuthIntegration(ChatModelIntegrationTests):
         super().test_pdf_tool_message(*args)
 
     @pytest.mark.xfail(
-        reason=f"test_anthropic_inputs {_NETWORK} (an image, since images are supported); Anthropic-style "
-        "tool_use / thinking history is covered by test_offline_multimodal.py",
+        reason="test_anthropic_inputs downloads an image (images are supported) from the internet; the "
+        "Anthropic-style tool_use / thinking history is sent offline by test_chat_offline_multimodal.py",
         run=False,
     )
     def test_anthropic_inputs(self, *args: Any) -> None:
