@@ -263,6 +263,8 @@ class Backend:
                 if p.get("code") == "token_expired"
                 else Reply.json(401, {"detail": "Unauthorized"})
             )
+        if kind == "hang_up":
+            return Reply(0, hang_up=True)
         if kind == "policy_block":
             status, payload = invalid_request(
                 "This request has been flagged for potentially violating our cyber security policy.",
@@ -302,7 +304,9 @@ class Backend:
                 "usage": None,
                 "error": {"code": code, "message": message},
             }
-            reply.events = [*head, {"type": "response.failed", "response": failed}]
+            after = p.get("after_events")
+            kept = head if after is None else events[: min(int(after), len(events) - 1)]
+            reply.events = [*kept, {"type": "response.failed", "response": failed}]
         elif fault.kind == "incomplete":
             reason = str(p.get("reason", "max_output_tokens"))
             incomplete = {
@@ -312,6 +316,8 @@ class Backend:
                 "usage": usage_for(usage, options),
             }
             reply.events = [*events[:-1], {"type": "response.incomplete", "response": incomplete}]
+        elif fault.kind == "raw":
+            reply.raw_inserts.append((int(p.get("after_events", 2)), bytes(p["data"])))
         elif fault.kind == "error_event":
             error = {
                 "type": "error",

@@ -313,9 +313,21 @@ class CodexEmulator:
         """Send ``after_events`` events, then end the body cleanly with no terminal event."""
         self._backend.stream_faults.add("end", times, after_events=after_events)
 
-    def response_failed(self, code: str = "server_error", message: str | None = None, times: int = 1) -> None:
-        """``response.failed`` with ``code`` (real-looking default messages)."""
-        self._backend.stream_faults.add("failed", times, code=code, message=message)
+    def response_failed(
+        self,
+        code: str = "server_error",
+        message: str | None = None,
+        times: int = 1,
+        after_events: int | None = None,
+    ) -> None:
+        """``response.failed`` with ``code`` (real-looking default messages).
+
+        By default it follows ``response.created``/``in_progress``; ``after_events=N`` sends the answer's
+        first ``N`` events (e.g. some text deltas) before it.
+        """
+        self._backend.stream_faults.add(
+            "failed", times, code=code, message=message, after_events=after_events
+        )
 
     def response_incomplete(self, reason: str = "max_output_tokens", times: int = 1) -> None:
         """The answer's items, then ``response.incomplete`` with ``incomplete_details.reason``."""
@@ -324,6 +336,15 @@ class CodexEmulator:
     def error_event(self, times: int = 1, code: str = "server_error", message: str | None = None) -> None:
         """An ``error`` event (platform shape) instead of the answer."""
         self._backend.stream_faults.add("error_event", times, code=code, message=message)
+
+    def hang_up(self, times: int = 1) -> None:
+        """Read the request, then close the connection without sending a single byte back."""
+        self._backend.http_faults.add("hang_up", times)
+
+    def inject_raw(self, data: bytes, after_events: int = 2, times: int = 1) -> None:
+        """Write ``data`` verbatim into the SSE body before event ``after_events`` (after the last event
+        when past the end): malformed lines, unknown event types, bytes that are not UTF-8, ..."""
+        self._backend.stream_faults.add("raw", times, data=bytes(data), after_events=after_events)
 
     def stall(self, seconds: float, after_events: int = 0, times: int = 1) -> None:
         """Go silent for ``seconds`` after ``after_events`` events (an idle stream), then carry on."""

@@ -22,8 +22,9 @@ HttpFaultKind = Literal[
     "unauthorized",
     "policy_block",
     "models_error",
+    "hang_up",
 ]
-StreamFaultKind = Literal["drop", "end", "failed", "incomplete", "error_event", "stall"]
+StreamFaultKind = Literal["drop", "end", "failed", "incomplete", "error_event", "stall", "raw"]
 
 
 @dataclass

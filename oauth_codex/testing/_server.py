@@ -63,13 +63,14 @@ class HttpRequest:
 
 @dataclass
 class Reply:
-    """A complete response body."""
+    """A complete response body; ``hang_up``: close the connection instead, without sending a byte."""
 
     status: int
     body: bytes = b""
     content_type: str = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0
+    hang_up: bool = False
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Reply:
@@ -96,6 +97,8 @@ class StreamReply:
     ``cut_after``: stop after that many events; ``cut_mode`` ``"drop"`` closes the socket without ending
     the chunked body (a broken connection), ``"end"`` ends the body cleanly (EOF without a terminal event).
     ``stall_after``: pause ``stall_seconds`` before that event. ``delta_delay``: pause after each delta.
+    ``raw_inserts``: ``(index, bytes)`` pairs written verbatim before event ``index`` (after the last event
+    when ``index`` is past the end), e.g. malformed SSE lines or bytes that are not UTF-8.
     """
 
     events: list[dict[str, Any]]
@@ -107,6 +110,7 @@ class StreamReply:
     cut_after: int | None = None
     cut_mode: Literal["drop", "end"] = "end"
     status: int = 200
+    raw_inserts: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 Handler = Callable[[HttpRequest], "Reply | StreamReply"]
@@ -215,9 +219,13 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # an emulator bug must still answer, or the client hangs
             reply = Reply.json(500, {"detail": "emulator internal error"})
             self.server.errors += 1
-        record.status = reply.status
+        hang_up = isinstance(reply, Reply) and reply.hang_up
+        record.status = None if hang_up else reply.status
         if reply.delay > 0 and self.server.stopping.wait(reply.delay):
             self.close_connection = True
+            return
+        if hang_up:
+            self._hang_up()
             return
         try:
             if isinstance(reply, StreamReply):
@@ -226,6 +234,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write_reply(reply)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
             self.close_connection = True
+
+    def _hang_up(self) -> None:
+        """Close the connection without answering (the client sees no status line at all)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _write_reply(self, reply: Reply) -> None:
         self.send_response(reply.status)
@@ -254,6 +270,7 @@ class _Handler(BaseHTTPRequestHandler):
                 buffer.clear()
 
         stopping = self.server.stopping
+        inserts = sorted(reply.raw_inserts, key=lambda pair: pair[0])
         for index, event in enumerate(reply.events):
             if reply.cut_after is not None and index >= reply.cut_after:
                 break
@@ -261,6 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
                 flush()
                 if stopping.wait(reply.stall_seconds):
                     break
+            while inserts and inserts[0][0] <= index:
+                buffer += inserts.pop(0)[1]
             data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
             buffer += f"event: {event['type']}\ndata: {data}\n\n".encode()
             if reply.delta_delay > 0 and str(event["type"]).endswith(".delta"):
@@ -269,8 +288,11 @@ class _Handler(BaseHTTPRequestHandler):
                     break
             elif len(buffer) >= 32768:
                 flush()
-        flush()
         cut = reply.cut_after is not None and reply.cut_after < len(reply.events)
+        if not cut and not stopping.is_set():
+            for _, raw in inserts:
+                buffer += raw
+        flush()
         if (cut and reply.cut_mode == "drop") or stopping.is_set():
             self.close_connection = True
             try:
