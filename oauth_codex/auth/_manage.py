@@ -63,9 +63,12 @@ def logout(
     login was found.
     """
     config = config or OAuthConfig.from_env()
-    targets: list[TokenStore] = (
-        [store] if store is not None else [default_token_store(config), *legacy_stores()]
-    )
+    targets: list[TokenStore]
+    if store is not None:
+        targets = [store]
+    else:
+        auto = default_token_store(config)  # its parts, not its load(): that would migrate legacy logins
+        targets = [auto.file_store, auto.keyring_store, *legacy_stores()]
     found: list[TokenData] = []
     with RefreshLock(lock_path_for(targets[0], config)).hold_file():
         for target in targets:

@@ -1,0 +1,145 @@
+"""refresh(), logout() and import_codex_cli_auth() against the emulator and real (tmp) stores."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keyring.core
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from oauth_codex.auth import (
+    FileTokenStore,
+    KeyringTokenStore,
+    MemoryTokenStore,
+    OAuthConfig,
+    default_token_store,
+    import_codex_cli_auth,
+    logout,
+    refresh,
+)
+from oauth_codex.errors import NotAuthenticatedError, RefreshTokenError, TokenStoreError
+from oauth_codex.testing import CodexEmulator
+
+
+@pytest.fixture
+def system_keyring(monkeypatch: pytest.MonkeyPatch, plain_keyring: PlaintextKeyring) -> PlaintextKeyring:
+    """Opt into a working 'system' keyring (keyrings.alt, in tmp) for this test."""
+    monkeypatch.setattr(keyring.core, "_keyring_backend", plain_keyring)
+    return plain_keyring
+
+
+def point_at(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> OAuthConfig:
+    for key, value in emu.env().items():
+        monkeypatch.setenv(key, value)
+    return OAuthConfig.from_env()
+
+
+def test_refresh_now(emu: CodexEmulator) -> None:
+    tokens = emu.login_tokens()
+    store = MemoryTokenStore(tokens)
+    new = refresh(emu.oauth_config(), store=store)
+    assert new.refresh_token != tokens.refresh_token and store.load() == new
+    assert emu.grant_counts["refresh_token"] == 1
+    with pytest.raises(NotAuthenticatedError):
+        refresh(emu.oauth_config(), store=MemoryTokenStore())
+    emu.revoke_tokens()
+    with pytest.raises(RefreshTokenError):
+        refresh(emu.oauth_config(), store=store)
+    assert store.load() == new  # a failed refresh deletes nothing
+
+
+def test_logout_revokes_and_removes_every_copy(
+    emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch, system_keyring: PlaintextKeyring
+) -> None:
+    config = point_at(emu, monkeypatch)
+    tokens = emu.login_tokens()
+    default_token_store(config).save(tokens)  # -> the keyring
+    FileTokenStore(config.home_dir / "auth.json").save(emu.login_tokens())  # an older file copy
+    KeyringTokenStore("codex-oauth-llm", backend=system_keyring).save(emu.login_tokens())  # legacy
+    legacy_file = FileTokenStore(Path.home() / ".codex_oauth_llm" / "auth.json")
+    legacy_file.save(emu.login_tokens())
+    assert logout(config) is True
+    assert KeyringTokenStore(backend=system_keyring).load() is None
+    assert KeyringTokenStore("codex-oauth-llm", backend=system_keyring).load() is None
+    assert not (config.home_dir / "auth.json").exists() and not legacy_file.path.exists()
+    revokes = [r for r in emu.requests if r.path == "/oauth/revoke"]
+    assert len(revokes) == 4
+    assert {(r.json or {}).get("token_type_hint") for r in revokes} == {"refresh_token"}
+    # the revoked refresh token is dead at the auth server
+    with pytest.raises(RefreshTokenError):
+        refresh(config, store=MemoryTokenStore(tokens))
+    assert logout(config) is False
+
+
+def test_logout_without_revoke_and_with_an_unreachable_server(
+    emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = point_at(emu, monkeypatch)
+    default_token_store(config).save(emu.login_tokens())
+    assert logout(config, revoke=False) is True
+    assert not any(r.path == "/oauth/revoke" for r in emu.requests)
+    store = MemoryTokenStore(emu.login_tokens())
+    offline = emu.oauth_config(issuer="http://127.0.0.1:9")
+    assert logout(offline, store=store) is True  # revocation is best effort
+    assert store.load() is None
+
+
+def test_logout_removes_a_corrupted_file(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = point_at(emu, monkeypatch)
+    path = config.home_dir / "auth.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{broken")
+    assert logout(config) is False
+    assert not path.exists()
+
+
+def _write_codex_file(path: Path, doc: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2))
+    path.chmod(0o600)
+
+
+def test_import_reads_codex_home_and_never_writes_it(
+    emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = point_at(emu, monkeypatch)
+    tokens = emu.login_tokens()
+    doc = tokens.to_auth_json()
+    doc["tokens"]["account_id"] = None  # older CLIs: fall back to the id_token claim
+    doc["agent_identity"] = {"x": 1}
+    source = Path(os.environ["CODEX_HOME"]) / "auth.json"
+    _write_codex_file(source, doc)
+    before = source.read_bytes(), source.stat().st_mtime_ns
+    imported = import_codex_cli_auth()
+    assert (source.read_bytes(), source.stat().st_mtime_ns) == before
+    assert imported.account_id == tokens.account_id and imported.refresh_token == tokens.refresh_token
+    stored = default_token_store(config).load()
+    assert stored is not None and stored.access_token == tokens.access_token
+    # the imported login works: it refreshes against the auth server
+    assert refresh(config).refresh_token != tokens.refresh_token
+
+
+def test_import_defaults_to_dot_codex(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CODEX_HOME")
+    point_at(emu, monkeypatch)
+    _write_codex_file(Path.home() / ".codex" / "auth.json", emu.login_tokens().to_auth_json())
+    assert import_codex_cli_auth().email == "user@example.com"
+
+
+def test_import_errors(tmp_path: Path) -> None:
+    with pytest.raises(NotAuthenticatedError) as info:
+        import_codex_cli_auth(tmp_path / "missing.json")
+    assert "codex login" in str(info.value)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"tokens": ')
+    with pytest.raises(TokenStoreError) as err:
+        import_codex_cli_auth(bad)
+    assert str(bad) in str(err.value)
+    bad.write_text(json.dumps({"auth_mode": "apikey", "OPENAI_API_KEY": "sk-secret"}))
+    with pytest.raises(NotAuthenticatedError) as info:
+        import_codex_cli_auth(bad)
+    assert "API key" in str(info.value) and "sk-secret" not in str(info.value)
+    assert default_token_store().load() is None
