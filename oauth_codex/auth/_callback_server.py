@@ -10,7 +10,6 @@ flow, which exchanges it and tells the server how it went; the browser is then r
 from __future__ import annotations
 
 import html
-import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -251,13 +250,3 @@ def bind_callback_server(redirect_uri: str, expected_state: str) -> Flow[Callbac
             log.debug("login callback server listening on 127.0.0.1:%d", actual)
             return CallbackServer(httpd, uri, expected_state)
     raise _port_in_use(port)
-
-
-def port_is_free(port: int) -> bool:
-    """Whether ``127.0.0.1:port`` can be bound right now (a hint; the real bind may still race)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,18 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _replace(source: str, target: Path) -> None:
+    """``os.replace``, retried briefly on Windows where a reader holding the file makes it fail."""
+    for attempt in range(10):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if os.name != "nt" or attempt == 9:
+                raise
+            time.sleep(0.05)
 
 
 class FileTokenStore:
@@ -157,7 +170,7 @@ class FileTokenStore:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
                 raise
-            os.replace(tmp_name, self.path)
+            _replace(tmp_name, self.path)
             tmp_name = None
             _fsync_dir(parent)
         except OSError as exc:

@@ -436,3 +436,38 @@ def test_explicit_endpoints_beat_the_discovery_document(emu: CodexEmulator) -> N
     with pytest.raises(LoginError) as info:
         login(config, mode="paste", store=MemoryTokenStore(), input_func=PasteUser(console), output=console)
     assert info.value.code == "network_error" and "127.0.0.1:9" in str(info.value)
+
+
+def _bindable(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_default_port_1455_busy_falls_back_to_1457(emu: CodexEmulator) -> None:
+    if not (_bindable(1455) and _bindable(1457)):
+        pytest.skip("ports 1455/1457 are in use on this machine")
+    server = HTTPServer(("127.0.0.1", 1455), _NotOurs)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        browser = Browser(emu)
+        tokens = login(
+            emu.oauth_config(),
+            mode="browser",
+            store=MemoryTokenStore(),
+            open_browser=browser,
+            output=Console(),
+            timeout=10,
+        )
+        browser.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    _assert_logged_in(emu, tokens)
+    assert query(browser.urls[0])["redirect_uri"] == "http://localhost:1457/auth/callback"
