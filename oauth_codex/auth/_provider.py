@@ -188,7 +188,10 @@ class OAuthTokenProvider:
             reply = yield Http(refresh_request(self.config, endpoints.token_endpoint, refresh_token))
         except httpx.TransportError as exc:
             if reason == "ensure" and still_valid(current, now):
-                log.warning("oauth-codex: token refresh failed (%s); the current token is still valid.", exc)
+                log.warning(
+                    "oauth-codex: token refresh failed (%s); the current token is still valid.",
+                    type(exc).__name__,
+                )
                 return current
             raise APIConnectionError(
                 f"Could not reach the auth server to refresh the access token ({type(exc).__name__}); your "
