@@ -442,6 +442,7 @@ def _bindable(port: int) -> bool:
     import socket
 
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is fine
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
