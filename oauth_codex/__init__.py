@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .auth._config import OAuthConfig
-from .auth._tokens import AccessToken, MemoryTokenStore, StaticTokenProvider, TokenData, TokenProvider, TokenStore
+from .auth._tokens import (
+    AccessToken,
+    MemoryTokenStore,
+    StaticTokenProvider,
+    TokenData,
+    TokenProvider,
+    TokenStore,
+)
 from .errors import (
     APIConnectionError,
     APIError,

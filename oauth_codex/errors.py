@@ -9,7 +9,7 @@ and never contains a token::
     │   ├── LoginError                    a login attempt failed (denied, state mismatch, port busy, ...)
     │   └── RefreshTokenError             the refresh token is dead (`code`: refresh_token_reused, ...)
     ├── TokenStoreError                   a token store cannot be read or written (names the file)
-    ├── APIError                          the backend answered with an error (`status_code`, `body`, `request_id`, `code`)
+    ├── APIError                          an error answer (`status_code`, `body`, `request_id`, `code`)
     │   ├── BadRequestError               400: `message` is the backend's `detail`
     │   │   └── ModelNotSupportedError    400: the model is not available with a ChatGPT account
     │   ├── AuthenticationError           401 after one refresh-and-retry
