@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -106,6 +108,7 @@ class CodexEmulator:
         self._log_lock = threading.Lock()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._home: str | None = None
         self._router = self._build_router()
 
     def __repr__(self) -> str:
@@ -145,6 +148,9 @@ class CodexEmulator:
     def stop(self) -> None:
         """Stop serving, wake stalled streams and close open connections (idempotent)."""
         server, thread = self._server, self._thread
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
         if server is None:
             return
         server.stopping.set()
@@ -198,12 +204,21 @@ class CodexEmulator:
 
     # ------------------------------------------------------------------------------------ wiring
     def env(self) -> dict[str, str]:
-        """The ``CODEX_OAUTH_*`` variables that point a client (or the CLI) at this emulator."""
+        """The ``CODEX_OAUTH_*`` variables that point a client (or the CLI) at this emulator.
+
+        They include a private ``CODEX_OAUTH_HOME`` (a temporary directory removed by :meth:`stop`) with
+        ``CODEX_OAUTH_STORAGE=file``, so that a login made against the emulator never replaces the real one
+        in the keyring or in ``~/.oauth_codex``.
+        """
+        if self._home is None:
+            self._home = tempfile.mkdtemp(prefix="oauth-codex-emulator-")
         return {
             "CODEX_OAUTH_AUTHORIZATION_ENDPOINT": f"{self.url}/oauth/authorize",
             "CODEX_OAUTH_TOKEN_ENDPOINT": f"{self.url}/oauth/token",
             "CODEX_OAUTH_BASE_URL": self.base_url,
             "CODEX_OAUTH_CLIENT_ID": self.settings.client_id,
+            "CODEX_OAUTH_HOME": self._home,
+            "CODEX_OAUTH_STORAGE": "file",
         }
 
     def oauth_config(self, **overrides: Any) -> OAuthConfig:

@@ -32,8 +32,10 @@ def system_keyring(monkeypatch: pytest.MonkeyPatch, plain_keyring: PlaintextKeyr
 
 
 def point_at(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> OAuthConfig:
+    """Point at the emulator but keep this test's home and the auto (keyring-first) store."""
     for key, value in emu.env().items():
-        monkeypatch.setenv(key, value)
+        if key not in {"CODEX_OAUTH_HOME", "CODEX_OAUTH_STORAGE"}:
+            monkeypatch.setenv(key, value)
     return OAuthConfig.from_env()
 
 
