@@ -179,7 +179,7 @@ class ChatCodexOAuth(BaseChatModel):
     """Stream through callbacks on ``invoke`` too (the wire always streams)."""
 
     interactive: bool | None = None
-    """Log in interactively when no login is stored (``None``: only when stdin is a TTY)."""
+    """Log in interactively when no login is stored (``None``: only when stdin is a TTY or in a notebook)."""
 
     client: CodexOAuthLLM | None = Field(default=None, exclude=True, repr=False)
     """A ready core client to send with. Its own connection, auth, retry and ``originator`` settings then
