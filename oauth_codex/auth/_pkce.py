@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,13 @@ __all__ = [
     "generate_state",
     "parse_pasted_callback",
 ]
+
+#: a code in a callback URL: RFC 6749 allows any visible ASCII character (no spaces or control characters)
+_CODE_SHAPE = re.compile(r"[\x21-\x7e]{1,4096}")
+#: a bare pasted code must look like a token (URL-safe characters), not like ``javascript:...`` or prose
+_BARE_CODE_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{1,4096}")
+#: longer pastes are not a redirect URL (the real one is well under 2 KB)
+MAX_PASTE_CHARS = 16384
 
 ENTITLEMENT_MESSAGE = (
     "Codex is not enabled for your ChatGPT workspace (missing_codex_entitlement). Ask your workspace "
@@ -100,14 +108,24 @@ def _first(params: Mapping[str, Sequence[str]], key: str) -> str | None:
     return values[0] if values else None
 
 
+def _invalid_callback(what: str) -> LoginError:
+    return LoginError(
+        f"{what} Paste the full URL exactly as your browser's address bar shows it after signing in, or run "
+        "`oauth-codex login` again.",
+        code="invalid_callback",
+    )
+
+
 def callback_code(params: Mapping[str, Sequence[str]], expected_state: str) -> str:
     """Apply SPEC §1.4 to callback query parameters; return the authorization code.
 
-    Order: ``state`` first (even on error callbacks), then ``error``, then a missing ``code``. Raises
-    :class:`LoginError` with ``code`` ``state_mismatch``, the server's error (e.g. ``access_denied``), or
-    ``missing_authorization_code``.
+    Order: ``state`` first (even on error callbacks; a repeated ``state`` never matches), then ``error``,
+    then a missing ``code``. Raises :class:`LoginError` with ``code`` ``state_mismatch``, the server's error
+    (e.g. ``access_denied``), ``missing_authorization_code``, or ``invalid_callback`` (a repeated ``code``
+    or one that cannot be an authorization code).
     """
-    if not state_matches(_first(params, "state"), expected_state):
+    states = params.get("state") or []
+    if len(states) != 1 or not state_matches(states[0], expected_state):
         raise LoginError(
             "The login callback's state does not match this login attempt (a stale or forged callback). "
             "Start the login again and use the URL it prints.",
@@ -123,12 +141,17 @@ def callback_code(params: Mapping[str, Sequence[str]], expected_state: str) -> s
             f"The login was not completed ({error}{detail}). Run `oauth-codex login` to try again.",
             code=error,
         )
-    code = _first(params, "code")
+    codes = params.get("code") or []
+    if len(codes) > 1:
+        raise _invalid_callback("The login callback carries more than one authorization code.")
+    code = codes[0] if codes else None
     if not code:
         raise LoginError(
             "The login callback carried no authorization code. Run `oauth-codex login` to try again.",
             code="missing_authorization_code",
         )
+    if not _CODE_SHAPE.fullmatch(code):
+        raise _invalid_callback("The login callback's authorization code is malformed.")
     return code
 
 
@@ -136,7 +159,11 @@ def parse_pasted_callback(text: str, expected_state: str) -> str:
     """The authorization code from what the user pasted in paste mode.
 
     Accepts the full redirected URL (``http://localhost:1455/auth/callback?code=…&state=…``), just its query
-    string, or a bare code. URLs and query strings are checked like a real callback (state first).
+    string, or a bare code. URLs and query strings are checked like a real callback (state first). The host
+    is not checked: the single-use ``state`` authenticates the URL, and the code is useless without this
+    login's PKCE verifier. Anything else (``javascript:`` or ``data:`` text, a malformed URL, a repeated
+    ``code``, more than :data:`MAX_PASTE_CHARS` characters) raises :class:`LoginError` ``invalid_callback``
+    before any request is made.
     """
     pasted = text.strip().strip("'\"<>")
     if not pasted:
@@ -144,11 +171,18 @@ def parse_pasted_callback(text: str, expected_state: str) -> str:
             "Nothing was pasted. Run the login again and paste the full URL your browser was redirected to.",
             code="missing_authorization_code",
         )
+    if len(pasted) > MAX_PASTE_CHARS:
+        raise _invalid_callback(f"What was pasted is too long ({len(pasted)} characters) for a redirect URL.")
     if "://" in pasted:
-        query = urlsplit(pasted).query
+        try:
+            query = urlsplit(pasted).query
+        except ValueError:
+            raise _invalid_callback("What was pasted is not a valid URL.") from None
     elif "=" in pasted:
         query = pasted.split("?", 1)[-1].split("#", 1)[0]
-    else:
+    elif _BARE_CODE_SHAPE.fullmatch(pasted):
         return pasted  # a bare code
+    else:
+        raise _invalid_callback("What was pasted is neither the redirected URL nor an authorization code.")
     params = parse_qs(query, keep_blank_values=True)
     return callback_code(params, expected_state)
