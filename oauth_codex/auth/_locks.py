@@ -13,6 +13,7 @@ attempts between short ``asyncio.sleep`` calls (cancellation-safe, no worker thr
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 import weakref
@@ -59,13 +60,26 @@ class RefreshLock:
             path=str(self.path) if self.path else None,
         )
 
+    def _unusable(self, exc: OSError) -> TokenStoreError:
+        assert self.path is not None
+        return TokenStoreError(
+            f"Cannot use the token refresh lock {self.path} ({exc.strerror or type(exc).__name__}). Check that "
+            f"{self.path.parent} is writable, or set CODEX_OAUTH_HOME to a writable directory.",
+            path=str(self.path),
+        )
+
     def _get_file_lock(self) -> BaseFileLock | None:
         if self.path is None:
             return None
         if self._file_lock is None:
             from filelock import FileLock
 
-            ensure_private_dir(self.path.parent)
+            try:
+                ensure_private_dir(self.path.parent)
+                # filelock retries "cannot create" errors (ENOENT) until its timeout: fail fast instead
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise self._unusable(exc) from None
             self._file_lock = FileLock(str(self.path), thread_local=False, mode=0o600)
         return self._file_lock
 
@@ -93,6 +107,8 @@ class RefreshLock:
             lock.acquire(timeout=self.timeout)
         except Timeout:
             raise self._timeout_error("another process") from None
+        except OSError as exc:  # e.g. a read-only home directory
+            raise self._unusable(exc) from None
         try:
             yield
         finally:
@@ -143,6 +159,8 @@ class RefreshLock:
                     raise self._timeout_error("another process") from None
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _POLL_MAX)
+            except OSError as exc:  # e.g. a read-only home directory
+                raise self._unusable(exc) from None
         try:
             yield
         finally:
