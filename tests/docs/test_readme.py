@@ -49,3 +49,15 @@ def test_python_snippets_run_against_the_emulator(monkeypatch: pytest.MonkeyPatc
                     raise AssertionError(f"README python snippet #{index} failed:\n{snippet}") from exc
             assert out.getvalue().strip(), f"README python snippet #{index} printed nothing:\n{snippet}"
         assert len(emu.responses_requests) >= len(snippets)
+
+
+def test_the_demo_command_runs_offline() -> None:
+    """The README's third command, through the installed console script."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("oauth-codex")
+    assert script.exists(), "the console script is installed next to the interpreter"
+    done = subprocess.run([str(script), "demo"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Tool-call round trip" in done.stdout and "all offline" in done.stdout
