@@ -48,10 +48,12 @@ def _parse(data: str) -> Any:
 class SSEDecoder:
     """Turns chunks of an SSE byte stream into event dicts; one instance per stream."""
 
-    __slots__ = ("_buf", "_pending_cr", "_utf8", "last_event_id", "retry_ms")
+    __slots__ = ("_buf", "_parts", "_pending_cr", "_utf8", "last_event_id", "retry_ms")
 
     def __init__(self) -> None:
         self._buf = ""
+        #: text received after ``_buf`` while no frame could end (joined once a blank line arrives)
+        self._parts: list[str] = []
         self._pending_cr = False
         self._utf8 = _UTF8("replace")
         #: value of the last ``id:`` field seen (``None`` until one arrives)
@@ -77,6 +79,17 @@ class SSEDecoder:
                 self._pending_cr = True
                 text = text[:-1]
             text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if self._buf and not final:
+            # An unfinished frame is buffered (it holds no blank line): until one arrives, only collect the
+            # text, so a large frame arriving in many chunks costs linear, not quadratic, time.
+            last = self._parts[-1] if self._parts else self._buf
+            if "\n\n" not in text and not (text[:1] == "\n" and last[-1:] == "\n"):
+                if text:
+                    self._parts.append(text)
+                return []
+        if self._parts:
+            self._buf += "".join(self._parts)
+            self._parts.clear()
         buf = self._buf + text if self._buf else text
         events: list[dict[str, Any]] = []
         match = _SIMPLE_FRAME.match
