@@ -12,6 +12,9 @@ Accepted tool forms:
   or the chat-completions shape ``{"type": "function", "function": {...}}``; other tool types (e.g.
   ``{"type": "web_search"}``) pass through unchanged.
 
+Function names must be unique and match ``[A-Za-z0-9_-]{1,64}`` (the backend's rule); anything else raises
+``ValueError`` before a request is sent.
+
 ``strict=True`` (``strict_output``) marks every function tool ``"strict": true`` and makes its schema strict:
 every property required (optional ones become nullable) and ``additionalProperties: false`` on every object.
 """
@@ -31,6 +34,9 @@ from pydantic import BaseModel
 
 __all__ = ["ensure_strict_schema", "function_schema", "to_response_tools", "tool_name"]
 
+#: the backend's rule for function names
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 _PRIMITIVES: dict[Any, dict[str, Any]] = {
     str: {"type": "string"},
     int: {"type": "integer"},
@@ -47,7 +53,21 @@ def to_response_tools(tools: Sequence[Any] | None, *, strict: bool = False) -> l
         return []
     if isinstance(tools, str | bytes | Mapping) or not isinstance(tools, Sequence):
         raise ValueError("tools must be a list of callables, pydantic model classes or function-tool dicts")
-    return [_convert(tool, strict=strict) for tool in tools]
+    converted = [_convert(tool, strict=strict) for tool in tools]
+    seen: set[str] = set()
+    for tool in converted:
+        if tool.get("type") != "function":
+            continue
+        name = tool["name"]
+        if not _TOOL_NAME.fullmatch(name):
+            raise ValueError(
+                f"invalid tool name {name[:80]!r}: use 1-64 letters, digits, '_' or '-' (the backend rejects "
+                "other names)"
+            )
+        if name in seen:
+            raise ValueError(f"two tools are named {name!r}: every tool needs its own name")
+        seen.add(name)
+    return converted
 
 
 def tool_name(tool: Any) -> str:
