@@ -156,8 +156,7 @@ def convert_messages(messages: Iterable[Mapping[str, Any]]) -> tuple[list[str], 
     An item with a ``type`` and no ``role`` is a raw Responses item and passes through with its server
     ``id`` removed.
     """
-    if isinstance(messages, str | bytes | Mapping):
-        raise ValueError("messages must be a list of {'role': ..., 'content': ...} dicts")
+    messages = _as_list(messages, "messages", "{'role': ..., 'content': ...} dicts")
     system: list[str] = []
     items: list[dict[str, Any]] = []
     for index, message in enumerate(messages):
@@ -170,10 +169,10 @@ def convert_messages(messages: Iterable[Mapping[str, Any]]) -> tuple[list[str], 
         role = message.get("role")
         if role is None:
             if isinstance(message.get("type"), str):
-                items.append(strip_server_ids(message))
+                items.append(_raw_item(message, f"messages[{index}]"))
                 continue
             raise ValueError(f"messages[{index}] has no 'role' (expected one of {sorted(_ROLES)})")
-        if role not in _ROLES:
+        if not isinstance(role, str) or role not in _ROLES:
             raise ValueError(f"messages[{index}] has unknown role {role!r}; expected one of {sorted(_ROLES)}")
         content = message.get("content")
         if role in ("system", "developer"):
@@ -275,7 +274,7 @@ def _assistant_items(message: Mapping[str, Any], index: int) -> list[dict[str, A
                 "content": [{"type": "output_text", "text": t} for t in texts if t],
             }
         )
-    for call in message.get("tool_calls") or []:
+    for call in _as_list(message.get("tool_calls") or [], f"messages[{index}]: tool_calls", "dicts"):
         if not isinstance(call, Mapping):
             raise ValueError(f"messages[{index}]: tool_calls entries must be dicts")
         function = call.get("function")
@@ -286,7 +285,7 @@ def _assistant_items(message: Mapping[str, Any], index: int) -> list[dict[str, A
             raise ValueError(f"messages[{index}]: every tool call needs an 'id' and a function 'name'")
         arguments = spec.get("arguments", spec.get("args", ""))
         if not isinstance(arguments, str):
-            arguments = json.dumps(arguments, ensure_ascii=False)
+            arguments = json.dumps(arguments, ensure_ascii=False, default=str)
         items.append(
             {"type": "function_call", "call_id": str(call_id), "name": str(name), "arguments": arguments}
         )
@@ -319,8 +318,7 @@ def _tool_output(content: Any) -> Any:
 
 def tool_results_to_items(tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """``[{"tool_call_id", "name", "output"}]`` -> ``function_call_output`` items."""
-    if isinstance(tool_results, str | bytes | Mapping):
-        raise ValueError("tool_results must be a list of {'tool_call_id', 'name', 'output'} dicts")
+    tool_results = _as_list(tool_results, "tool_results", "{'tool_call_id', 'name', 'output'} dicts")
     items: list[dict[str, Any]] = []
     for index, result in enumerate(tool_results):
         if not isinstance(result, Mapping):
@@ -343,7 +341,8 @@ def _replay_items(
 ) -> list[dict[str, Any]]:
     """The previous turn's output items, unless the conversation already carries its function calls."""
     present = {i.get("call_id") for i in current if i.get("type") == "function_call"}
-    replay = [strip_server_ids(i) for i in previous if isinstance(i, Mapping)]
+    previous = _as_list(previous, "previous_output", "output items (result.output_items)")
+    replay = [_raw_item(i, f"previous_output[{n}]") for n, i in enumerate(previous) if isinstance(i, Mapping)]
     calls = {i.get("call_id") for i in replay if i.get("type") == "function_call"}
     if calls and calls <= present:
         return []
@@ -353,6 +352,21 @@ def _replay_items(
         if not (i.get("type") == "function_call" and i.get("call_id") in present)
         and not (i.get("type") == "reasoning" and not i.get("encrypted_content"))
     ]
+
+
+def _as_list(value: Any, what: str, shape: str) -> list[Any]:
+    """``value`` as a list, or ``ValueError`` naming ``what`` when it is not a list-like of items."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ValueError(f"{what} must be a list of {shape}, not {type(value).__name__}")
+    return list(value)
+
+
+def _raw_item(item: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A raw Responses item to pass through: server ``id`` removed, ``call_id`` (when present) a string."""
+    call_id = item.get("call_id")
+    if call_id is not None and not isinstance(call_id, str):
+        raise ValueError(f"{where}: 'call_id' must be a string, not {type(call_id).__name__}")
+    return strip_server_ids(item)
 
 
 def strip_server_ids(item: Mapping[str, Any]) -> dict[str, Any]:

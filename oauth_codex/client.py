@@ -204,6 +204,8 @@ class CodexOAuthLLM:
         )
 
     def _recall(self, tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+        if not isinstance(tool_results, list | tuple):
+            return None  # not a list of results: the request builder says what is wrong
         with self._lock:
             for result in tool_results:
                 if isinstance(result, Mapping):
