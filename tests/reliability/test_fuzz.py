@@ -7,6 +7,7 @@
 * Request builder: arbitrary ``messages``/``tool_results``/``previous_output`` either build a JSON body or
   raise ``ValueError`` with a message, never ``KeyError``/``TypeError``/``AttributeError``; the public
   ``generate`` path gives the same guarantee before any I/O.
+* Paste-mode parser: any pasted text gives a clean authorization code or a ``LoginError``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oauth_codex import APIConnectionError, CodexOAuthLLM, StaticTokenProvider, StreamError
+from oauth_codex import APIConnectionError, CodexOAuthLLM, LoginError, StaticTokenProvider, StreamError
 from oauth_codex._accumulate import ResponseAccumulator
 from oauth_codex._request import RequestOptions, build_body
 from oauth_codex._sse import SSEDecoder
+from oauth_codex.auth._pkce import parse_pasted_callback
 
 from .helpers import FUZZ, closed_port
 
@@ -292,3 +294,28 @@ def test_inputs_found_by_fuzzing_raise_value_error(offline_llm: CodexOAuthLLM, k
     """Each of these raised TypeError (unhashable role or call_id, non-iterable lists) before the fix."""
     with pytest.raises(ValueError, match=r"messages|tool_results|previous_output|role|call_id"):
         offline_llm.generate(**kwargs)
+
+
+# ------------------------------------------------------------------------------------ paste parser
+
+STATE = "s" * 43
+pastes = (
+    st.text(max_size=200)
+    | st.builds(lambda q: f"http://localhost:1455/auth/callback?{q}", st.text(max_size=200))
+    | st.builds(
+        lambda code, extra: f"http://localhost:1455/auth/callback?code={code}&state={STATE}{extra}",
+        st.text(max_size=60),
+        st.text(max_size=40),
+    )
+)
+
+
+@FUZZ
+@given(pastes)
+def test_paste_parser_returns_a_clean_code_or_raises_login_error(pasted: str) -> None:
+    try:
+        code = parse_pasted_callback(pasted, STATE)
+    except LoginError as exc:
+        assert exc.code and str(exc)
+    else:
+        assert code and code.isascii() and code.isprintable() and " " not in code
