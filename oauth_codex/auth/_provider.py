@@ -15,10 +15,12 @@ token); a still-valid access token is used meanwhile, else the error is raised.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 import time
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
 
 import httpx
 
@@ -241,7 +243,7 @@ class OAuthTokenProvider:
             try:
                 async with self._lock.ahold_file():
                     flow = self._refresh_flow(reason, rejected)
-                    self._tokens = await run_async(flow, client=self._async_http_client)
+                    self._tokens = await _finish_despite_cancel(run_async(flow, client=self._async_http_client))
             except (NotAuthenticatedError, RefreshTokenError) as exc:
                 if not self._interactive_now():
                     raise
@@ -265,3 +267,20 @@ class OAuthTokenProvider:
         self._login_notice(exc)
         self._dead = None
         return await alogin(self.config, store=self.store, http_client=self._async_http_client)
+
+
+async def _finish_despite_cancel(work: Coroutine[Any, Any, TokenData]) -> TokenData:
+    """Await ``work`` to the end even when the caller is cancelled, then re-raise the cancellation.
+
+    Once a refresh request is sent the server may already have rotated the refresh token: abandoning the
+    reply (``asyncio.wait_for`` timing out, a task cancelled) would lose the only valid refresh token. The
+    refresh finishes and saves under the locks still held, and the caller is cancelled right after.
+    """
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception was never retrieved"
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await asyncio.shield(task)
+        raise
