@@ -40,7 +40,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 AFTER_TEXT = FIRST_DELTA + 3
 #: every event of the answer except response.completed (created, in_progress, 4 + 10 deltas + 3 done)
 ALL_BUT_COMPLETED = FIRST_DELTA + 10 + 3
-SHORT_TIMEOUT = httpx.Timeout(0.3, connect=2.0)
+SHORT_TIMEOUT = httpx.Timeout(0.4, connect=2.0)
 
 
 def recorded_failures() -> list[tuple[str, str]]:
@@ -164,9 +164,7 @@ CASES = [
         check=check_usage_limit,
     ),
     Case("404-usage-limit", lambda e: e.usage_limit(status=404), UsageLimitError, 1),
-    Case(
-        "429-retry-after", lambda e: e.rate_limit(retry_after=2.5), RateLimitError, 1, check=check_retry_after
-    ),
+    Case("429-retry-after", lambda e: e.rate_limit(retry_after=2.5), RateLimitError, 1, check=check_retry_after),
     *(
         Case(
             f"{status}-then-success",
@@ -261,9 +259,7 @@ CASES = [
     ),
     Case(
         "failed-insufficient_quota",
-        lambda e: e.response_failed(
-            "insufficient_quota", FAILURES["insufficient_quota"], after_events=AFTER_TEXT
-        ),
+        lambda e: e.response_failed("insufficient_quota", FAILURES["insufficient_quota"], after_events=AFTER_TEXT),
         StreamError,
         1,
         code="insufficient_quota",
@@ -272,9 +268,7 @@ CASES = [
     ),
     Case(
         "failed-rate_limit_exceeded",
-        lambda e: e.response_failed(
-            "rate_limit_exceeded", FAILURES["rate_limit_exceeded"], after_events=AFTER_TEXT
-        ),
+        lambda e: e.response_failed("rate_limit_exceeded", FAILURES["rate_limit_exceeded"], after_events=AFTER_TEXT),
         StreamError,
         1,
         code="rate_limit_exceeded",

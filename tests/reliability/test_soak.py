@@ -192,8 +192,8 @@ def test_soak(tmp_path: Path) -> None:
         assert len(endings) == CONCURRENT
         for text, error in endings:
             check_ending(text, error)
-        succeeded = sum(error is None for _, error in endings)
-        assert succeeded >= CONCURRENT - CONCURRENT // 4  # at most one failure per injected fault
+        failed = sum(error is not None for _, error in endings)
+        assert failed <= 2 * (CONCURRENT // 4)  # only injected faults fail calls (a 500 may serve 2 requests)
         assert emu.grant_counts["refresh_token"] - grants_before == 1  # single flight across threads and tasks
         saved = store.load()
         assert saved is not None and llm.token_provider.get_token().token == saved.access_token
