@@ -406,3 +406,21 @@ def test_refresh_with_an_unwritable_home_is_a_clear_error_and_keeps_the_tokens(
     assert isinstance(info.value, TokenStoreError) and "/proc/self/oauth_codex" in str(info.value)
     assert store.load() is before
     assert emu.grant_counts.get("refresh_token", 0) == 0
+
+
+@pytest.mark.parametrize("command", [["status"], ["chat", "hi"], ["models"]])
+def test_cli_with_a_corrupted_auth_json_names_the_file_and_keeps_it(
+    emu: CodexEmulator, command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oauth_codex.cli import main
+
+    for key, value in emu.env().items():
+        monkeypatch.setenv(key, value)
+    path = Path(os.environ["CODEX_OAUTH_HOME"]) / "auth.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"tokens": {"access_token": "eyJ')
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert str(path) in err and "corrupted" in err and "Traceback" not in err
+    assert path.read_text() == '{"tokens": {"access_token": "eyJ'
+    assert emu.responses_requests == []
