@@ -111,8 +111,9 @@ class CallState:
                 return error
             self.refreshed = True
             return Action.REFRESH, 0.0
-        if should_retry(error, status=status) and self._can_retry():
-            return Action.RETRY, self._delay(parse_retry_after(headers))
+        retry_after = parse_retry_after(headers)
+        if should_retry(error, status=status, retry_after=retry_after) and self._can_retry():
+            return Action.RETRY, self._delay(retry_after)
         return error
 
     def on_transport_error(self, exc: httpx.HTTPError) -> tuple[Action, float] | CodexError:

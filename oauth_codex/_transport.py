@@ -278,15 +278,17 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     return max(0.0, when.timestamp() - base)
 
 
-def should_retry(error: CodexError | None, *, status: int | None = None) -> bool:
+def should_retry(error: CodexError | None, *, status: int | None = None, retry_after: float | None = None) -> bool:
     """Whether a failed attempt may be re-sent (when nothing reached the caller yet).
 
     Retried: 5xx, connection errors and timeouts (``error=None`` with ``status=None``), and
     ``response.failed`` codes other than the fatal ones. Never: 4xx (400, 401 is handled separately, 403,
-    404, 429 incl. usage limits) and context-length/quota errors.
+    404, 429 incl. usage limits) and context-length/quota errors. A server asking for a longer wait than
+    ``MAX_AUTO_RETRY_DELAY`` (``Retry-After`` or "try again in ...") gets the error raised at once: the
+    client never sleeps minutes on its own.
     """
     if status is not None:
-        return status >= 500
+        return status >= 500 and (retry_after is None or retry_after <= MAX_AUTO_RETRY_DELAY)
     if error is None:
         return True
     if isinstance(error, ServerError):

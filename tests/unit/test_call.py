@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from oauth_codex import APIConnectionError, APITimeoutError, AuthenticationError, BadRequestError, StreamError
+from oauth_codex import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ServerError,
+    StreamError,
+)
 from oauth_codex._call import Action, CallState, Mode
 
 
@@ -26,6 +33,13 @@ def test_5xx_uses_the_retry_budget_then_raises() -> None:
     assert second == (Action.RETRY, 0.5)
     third = call.on_status(503, b"", {})
     assert not isinstance(third, tuple) and third.status_code == 503  # type: ignore[union-attr]
+
+
+def test_5xx_asking_for_a_long_wait_is_raised_at_once() -> None:
+    """Retry-After beyond MAX_AUTO_RETRY_DELAY: the client does not sleep minutes on its own."""
+    error = state().on_status(503, b'{"error":{"code":"server_is_overloaded"}}', {"retry-after": "120"})
+    assert isinstance(error, ServerError) and error.status_code == 503
+    assert state().on_status(503, b"", {"retry-after": "59"}) == (Action.RETRY, 59.0)
 
 
 def test_4xx_is_raised_at_once() -> None:
