@@ -93,6 +93,10 @@ def browser_flow(
         server.close()
 
 
+#: paste mistakes worth a second try (a denial or an auth-server error ends the login)
+_REPROMPT_CODES = frozenset({"state_mismatch", "missing_authorization_code", "invalid_callback"})
+
+
 def paste_flow(config: OAuthConfig, *, output: TextIO) -> Flow[TokenData]:
     """Print the URL; the user signs in anywhere and pastes the URL the browser was redirected to."""
     endpoints = yield from resolve_endpoints(config)
@@ -122,7 +126,7 @@ def paste_flow(config: OAuthConfig, *, output: TextIO) -> Flow[TokenData]:
             code = parse_pasted_callback(str(pasted), state)
             break
         except LoginError as exc:
-            if exc.code not in {"state_mismatch", "missing_authorization_code"} or attempt == _PASTE_ATTEMPTS:
+            if exc.code not in _REPROMPT_CODES or attempt == _PASTE_ATTEMPTS:
                 raise
             _say(output, f"{exc.message} Please paste it again.")
     tokens: TokenData = yield from exchange_code(

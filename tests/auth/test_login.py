@@ -266,6 +266,17 @@ def test_paste_reprompts_after_a_stale_url_then_succeeds(emu: CodexEmulator) -> 
     assert "state does not match" in console.getvalue()
 
 
+def test_paste_reprompts_after_garbage_then_succeeds(emu: CodexEmulator) -> None:
+    console = Console()
+    user = PasteUser(console, answers=["javascript:alert(1)"])
+    tokens = login(
+        emu.oauth_config(), mode="paste", store=MemoryTokenStore(), input_func=user, output=console
+    )
+    _assert_logged_in(emu, tokens)
+    assert len(user.prompts) == 2
+    assert "Please paste it again." in console.getvalue()
+
+
 def test_pasted_denial_fails_without_reprompt(emu: CodexEmulator) -> None:
     emu.deny_login()
     console = Console()

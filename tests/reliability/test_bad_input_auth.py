@@ -112,8 +112,9 @@ def _state_of(location: str) -> str:
 @pytest.mark.parametrize(
     ("answers", "code", "prompts"),
     [
-        ([lambda loc: "javascript:alert(1)"], "invalid_callback", 1),
-        ([lambda loc: "A" * 100_000], "invalid_callback", 1),
+        # a garbled paste is asked for again (three tries), then the login fails with the parser's error
+        ([lambda loc: "javascript:alert(1)"] * 3, "invalid_callback", 3),
+        ([lambda loc: "A" * 100_000] * 3, "invalid_callback", 3),
         ([lambda loc: re.sub(r"state=[^&]+", "state=forged", loc)] * 3, "state_mismatch", 3),
         ([lambda loc: f"{CALLBACK}?error=access_denied&state={_state_of(loc)}"], "access_denied", 1),
     ],
