@@ -6,18 +6,20 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from .types import Credits, RateLimits, RateLimitWindow
+from .types import Credits, ModelRateLimits, RateLimits, RateLimitWindow
 
 __all__ = ["parse_rate_limits"]
 
 _PREFIX = "x-codex-"
 _EXTRA = ("x-oai-request-id", "x-models-etag", "cf-ray")
+_FAMILY_SUFFIX = "-primary-used-percent"
 
 
 def parse_rate_limits(headers: Mapping[str, str], *, now: float | None = None) -> RateLimits | None:
     """Parse the rate-limit headers the backend sends on every response (200 and errors alike).
 
-    Returns ``None`` when no ``x-codex-*`` header is present. Unparsable values are ignored, never raised.
+    Per-model families (``x-codex-<family>-*``) land in ``families``. Returns ``None`` when no ``x-codex-*``
+    header is present. Unparsable values are ignored, never raised.
     ``now`` (unix seconds, default the current time) turns a lone ``reset-after-seconds`` into ``resets_at``.
     """
     lowered: dict[str, str] = {}
@@ -40,7 +42,31 @@ def parse_rate_limits(headers: Mapping[str, str], *, now: float | None = None) -
         request_id=_text(lowered.get("x-oai-request-id")),
         promo_message=_text(lowered.get("x-codex-promo-message")),
         raw=lowered,
+        families=_families(lowered, when),
     )
+
+
+def _families(headers: Mapping[str, str], now: float) -> dict[str, ModelRateLimits]:
+    """Per-model families: every ``x-codex-<family>-primary-used-percent`` (the CLI's discovery rule)."""
+    families: dict[str, ModelRateLimits] = {}
+    for name in sorted(headers):
+        if not name.endswith(_FAMILY_SUFFIX) or name == f"{_PREFIX}primary-used-percent":
+            continue
+        prefix = name[: -len(_FAMILY_SUFFIX)]
+        if not prefix.startswith(_PREFIX):
+            continue
+        limit_id = prefix[2:].replace("-", "_")
+        primary = _window(headers, f"{prefix}-primary", now)
+        secondary = _window(headers, f"{prefix}-secondary", now)
+        if primary is None and secondary is None:
+            continue
+        families[limit_id] = ModelRateLimits(
+            limit_id=limit_id,
+            limit_name=_text(headers.get(f"{prefix}-limit-name")),
+            primary=primary,
+            secondary=secondary,
+        )
+    return families
 
 
 def _window(headers: Mapping[str, str], prefix: str, now: float) -> RateLimitWindow | None:

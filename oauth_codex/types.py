@@ -11,6 +11,7 @@ __all__ = [
     "Credits",
     "FinishReason",
     "GenerateResult",
+    "ModelRateLimits",
     "RateLimitWindow",
     "RateLimits",
     "StreamEvent",
@@ -69,8 +70,27 @@ class Credits(BaseModel):
     balance: str | None = None
 
 
+class ModelRateLimits(BaseModel):
+    """A per-model rate-limit family (``x-codex-<family>-{primary,secondary}-*`` and ``-limit-name`` headers).
+
+    ``limit_id`` is the Codex CLI's id for it: the header prefix without ``x-``, ``-`` as ``_``
+    (``x-codex-bengalfox-*`` -> ``codex_bengalfox``); ``limit_name`` names the model(s) it meters.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    limit_id: str
+    limit_name: str | None = None
+    primary: RateLimitWindow | None = None
+    secondary: RateLimitWindow | None = None
+
+
 class RateLimits(BaseModel):
-    """Rate-limit state the backend reports on every response (``x-codex-*`` headers)."""
+    """Rate-limit state the backend reports on every response (``x-codex-*`` headers).
+
+    ``primary``/``secondary`` are the default ``codex`` family; ``families`` holds the per-model families,
+    keyed by ``limit_id`` (e.g. ``"codex_bengalfox"``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -83,6 +103,7 @@ class RateLimits(BaseModel):
     request_id: str | None = None
     promo_message: str | None = None
     raw: dict[str, str] = Field(default_factory=dict)
+    families: dict[str, ModelRateLimits] = Field(default_factory=dict)
 
 
 class GenerateResult(BaseModel):

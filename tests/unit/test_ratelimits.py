@@ -102,3 +102,48 @@ def test_bad_values_are_ignored() -> None:
 )
 def test_never_raises(headers: dict[str, str]) -> None:
     parse_rate_limits(headers)
+
+
+def test_per_model_families() -> None:
+    # SPEC §4.6: x-codex-<family>-* headers (`_` <-> `-`), each with its own windows and limit name
+    headers = {
+        "x-codex-primary-used-percent": "12.5",
+        "x-codex-primary-window-minutes": "300",
+        "x-codex-bengalfox-primary-used-percent": "80",
+        "x-codex-bengalfox-primary-window-minutes": "300",
+        "x-codex-bengalfox-primary-reset-at": "1704074400",
+        "x-codex-bengalfox-secondary-used-percent": "20",
+        "x-codex-bengalfox-secondary-window-minutes": "10080",
+        "x-codex-bengalfox-limit-name": " gpt-5.2-codex-sonic ",
+        "X-Codex-Other-Model-Primary-Used-Percent": "5",
+        # window "absent" by the CLI's rule (all zero, no reset): the family is dropped
+        "x-codex-idle-primary-used-percent": "0",
+        "x-codex-idle-primary-window-minutes": "0",
+    }
+    limits = parse_rate_limits(headers)
+    assert limits is not None
+    assert limits.primary is not None and limits.primary.used_percent == 12.5
+    assert sorted(limits.families) == ["codex_bengalfox", "codex_other_model"]
+    fox = limits.families["codex_bengalfox"]
+    assert fox.limit_id == "codex_bengalfox"
+    assert fox.limit_name == "gpt-5.2-codex-sonic"
+    assert fox.primary is not None and fox.primary.used_percent == 80.0
+    assert fox.primary.resets_at == datetime.fromtimestamp(1704074400, UTC)
+    assert fox.secondary is not None and fox.secondary.window_minutes == 10080
+    other = limits.families["codex_other_model"]
+    assert other.primary is not None and other.primary.used_percent == 5.0
+    assert other.secondary is None and other.limit_name is None
+
+
+def test_family_headers_alone_are_reported() -> None:
+    limits = parse_rate_limits({"x-codex-bengalfox-primary-used-percent": "80"})
+    assert limits is not None
+    assert limits.primary is None and limits.secondary is None
+    assert list(limits.families) == ["codex_bengalfox"]
+
+
+def test_default_windows_are_not_families() -> None:
+    headers = examples()[0]["headers"]
+    assert isinstance(headers, dict)
+    limits = parse_rate_limits(headers)
+    assert limits is not None and limits.families == {}
