@@ -56,6 +56,7 @@ FATAL_STREAM_CODES = frozenset(
         "cyber_policy",
         "max_output_tokens",
         "content_filter",
+        "invalid_request_error",
     }
 )
 _USAGE_TYPES = frozenset({"usage_limit_reached", "usage_not_included"})
@@ -237,6 +238,8 @@ def classify_failure(event: Mapping[str, Any], *, partial_text: str = "") -> Str
     text += f": {message}" if message else "."
     if code == "insufficient_quota":
         text += " Your quota is used up; check your plan."
+    elif code == "invalid_request_error":
+        text += " The backend rejected the request; change it before sending it again."
     elif code not in FATAL_STREAM_CODES:
         text += " Try again" + (f" in {retry_after:g}s." if retry_after else ".")
     return StreamError(

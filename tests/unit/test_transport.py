@@ -214,3 +214,19 @@ def test_backoff() -> None:
     assert backoff_delay(1, retry_after=1.5) == 1.5
     assert backoff_delay(1, retry_after=10_000) == 60.0
     assert backoff_delay(3, base=0.001, rng=rng) < 0.01
+
+
+def test_error_event_with_a_4xx_is_not_retried() -> None:
+    # SPEC §4.5: the error event seen as {"type":"error","status":400,"error":{"type":"invalid_request_error",...}};
+    # §4.8: a 400 is never re-sent (re-sending the same body gets the same answer)
+    event = {
+        "type": "error",
+        "status": 400,
+        "error": {"type": "invalid_request_error", "message": "Invalid value for 'input'."},
+    }
+    error = classify_failure(event)
+    assert error.code == "invalid_request_error"
+    assert not should_retry(error)
+    assert "Invalid value for 'input'." in str(error) and "Try again" not in str(error)
+    # a 5xx-ish error event stays retryable
+    assert should_retry(classify_failure({"type": "error", "code": "server_error", "message": "oops"}))
