@@ -94,6 +94,10 @@ def test_builtin_tool_types_are_rejected() -> None:
         ("magic", {"type": "function", "name": "magic"}),
         ({"type": "function", "name": "magic"}, {"type": "function", "name": "magic"}),
         ({"type": "function", "function": {"name": "magic"}}, {"type": "function", "name": "magic"}),
+        (
+            {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "magic"}]},
+            {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "magic"}]},
+        ),
     ],
 )
 def test_tool_choice_mapping(choice: Any, expected: Any) -> None:

@@ -60,7 +60,8 @@ def convert_tool_choice(tool_choice: Any, tool_names: Sequence[str] = ()) -> str
     """Map a LangChain ``tool_choice`` onto the Responses ``tool_choice`` (``None``: leave it out).
 
     ``None`` / ``False`` -> omitted; ``"auto"``, ``"none"``, ``"required"`` pass; ``"any"`` / ``True`` ->
-    ``"required"``; a tool name -> ``{"type": "function", "name": ...}``; a Responses dict passes; a
+    ``"required"``; a tool name -> ``{"type": "function", "name": ...}``; a Responses dict (a named
+    function or ``{"type": "allowed_tools", ...}``) passes; a
     Chat-Completions dict ``{"type": "function", "function": {"name": ...}}`` is converted.
 
     Raises:
@@ -86,6 +87,8 @@ def convert_tool_choice(tool_choice: Any, tool_names: Sequence[str] = ()) -> str
             return {"type": "function", "name": tool_choice["name"]}
         if tool_choice.get("type") in ("auto", "none", "required") and len(tool_choice) == 1:
             return str(tool_choice["type"])
+        if tool_choice.get("type") == "allowed_tools" and isinstance(tool_choice.get("tools"), list):
+            return dict(tool_choice)  # Responses-shaped: passes as is
     raise ValueError(
         f"Unrecognized tool_choice {tool_choice!r}: use 'auto', 'none', 'any', 'required', True, "
         "a tool name, or {'type': 'function', 'name': ...}."
