@@ -349,14 +349,17 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
     config = _config()
     with CodexOAuthLLM(model=args.model, oauth_config=config, instructions=args.instructions) as llm:
-        if args.stream:
-            for chunk in llm.generate_stream(prompt=args.prompt):
-                sys.stdout.write(str(chunk))
-                sys.stdout.flush()
-            sys.stdout.write("\n")
-        else:
-            print(llm.generate(prompt=args.prompt))
-        _record_rate_limits(config, llm.last_rate_limits)
+        try:
+            if args.stream:
+                for chunk in llm.generate_stream(prompt=args.prompt):
+                    sys.stdout.write(str(chunk))
+                    sys.stdout.flush()
+                sys.stdout.write("\n")
+            else:
+                print(llm.generate(prompt=args.prompt))
+        finally:
+            # error answers (a usage limit above all) carry the rate limits too: keep them for `status`
+            _record_rate_limits(config, llm.last_rate_limits)
     return EXIT_OK
 
 
@@ -365,9 +368,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
     config = _config()
     with CodexOAuthLLM(oauth_config=config) as llm:
-        for slug in llm.list_models():
-            print(slug)
-        _record_rate_limits(config, llm.last_rate_limits)
+        try:
+            for slug in llm.list_models():
+                print(slug)
+        finally:
+            _record_rate_limits(config, llm.last_rate_limits)
     return EXIT_OK
 
 

@@ -202,6 +202,19 @@ def test_chat_models_and_rate_limits_in_status(
     assert re.search(r"primary: [\d.]+% used", out), out
 
 
+def test_status_shows_the_rate_limits_of_a_usage_limited_chat(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the 429 carries the x-codex-* headers (SPEC §4.6): `status` must show them, not nothing or stale ones
+    login_paste(capsys, monkeypatch)
+    emu.usage_limit(plan_type="plus")
+    assert main(["chat", "Say hello"]) == 1
+    assert "usage limit" in capsys.readouterr().err
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"primary: [\d.]+% used", out), out
+
+
 def test_chat_without_login_says_what_to_run(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "hi"]) == 1
     err = capsys.readouterr().err
