@@ -140,7 +140,9 @@ def import_codex_cli_auth(
         tokens = parse_token_document(doc)
     except ValueError as exc:
         raise TokenStoreError(f"{source} holds no ChatGPT login ({exc}).", path=str(source)) from None
-    tokens = tokens.model_copy(update={"account_id": tokens.resolved_account_id()})
+    # copy the ChatGPT login only: an API key the CLI keeps beside it stays in the CLI's file
+    extra = {k: v for k, v in tokens.extra.items() if k != "OPENAI_API_KEY"}
+    tokens = tokens.model_copy(update={"account_id": tokens.resolved_account_id(), "extra": extra})
     config = config or OAuthConfig.from_env()
     target = store if store is not None else default_token_store(config)
     with RefreshLock(lock_path_for(target, config)).hold_file():

@@ -124,6 +124,19 @@ def test_import_reads_codex_home_and_never_writes_it(
     assert refresh(config).refresh_token != tokens.refresh_token
 
 
+def test_import_does_not_copy_the_cli_api_key(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a Codex CLI file may hold an API key next to the ChatGPT tokens: the import copies the login only
+    config = point_at(emu, monkeypatch)
+    doc = emu.login_tokens().to_auth_json()
+    doc["OPENAI_API_KEY"] = "sk-secret-api-key"
+    _write_codex_file(Path(os.environ["CODEX_HOME"]) / "auth.json", doc)
+    imported = import_codex_cli_auth()
+    assert "sk-secret-api-key" not in json.dumps(imported.to_auth_json())
+    stored = default_token_store(config).load()
+    assert stored is not None and "sk-secret-api-key" not in json.dumps(stored.to_auth_json())
+    assert stored.to_auth_json()["OPENAI_API_KEY"] is None
+
+
 def test_import_defaults_to_dot_codex(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CODEX_HOME")
     point_at(emu, monkeypatch)
