@@ -110,7 +110,7 @@ def classify(
         return RateLimitError(
             message or "Rate limit reached: wait a moment and try again.",
             retry_after=parse_retry_after(headers, now=now),
-            **common,
+            **dict(common, status_code=429),
         )
     if status == 400:
         text = message or "The backend rejected the request (HTTP 400)."

@@ -230,3 +230,11 @@ def test_error_event_with_a_4xx_is_not_retried() -> None:
     assert "Invalid value for 'input'." in str(error) and "Try again" not in str(error)
     # a 5xx-ish error event stays retryable
     assert should_retry(classify_failure({"type": "error", "code": "server_error", "message": "oops"}))
+
+
+def test_404_with_rate_limit_json_is_a_429() -> None:
+    # SPEC §4.7: a 404 whose error type/code is rate_limit_exceeded is handled as a 429
+    body = {"error": {"type": "rate_limit_exceeded", "message": "Rate limit reached."}}
+    error = classify(404, json.dumps(body), {"Retry-After": "3"})
+    assert type(error) is RateLimitError
+    assert error.status_code == 429 and error.retry_after == 3.0
