@@ -44,7 +44,16 @@ from .errors import (
     ToolCallRequiredError,
     UsageLimitError,
 )
-from .types import Credits, GenerateResult, RateLimits, RateLimitWindow, StreamEvent, ToolCall, Usage
+from .types import (
+    Credits,
+    GenerateResult,
+    ModelRateLimits,
+    RateLimits,
+    RateLimitWindow,
+    StreamEvent,
+    ToolCall,
+    Usage,
+)
 
 if TYPE_CHECKING:
     from ._accumulate import ResponseAccumulator
@@ -66,6 +75,7 @@ __all__ = [
     "LoginError",
     "MemoryTokenStore",
     "ModelNotSupportedError",
+    "ModelRateLimits",
     "NotAuthenticatedError",
     "NotFoundError",
     "OAuthConfig",

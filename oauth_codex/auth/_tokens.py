@@ -29,6 +29,12 @@ AUTH_CLAIMS = "https://api.openai.com/auth"
 PROFILE_CLAIMS = "https://api.openai.com/profile"
 
 
+def _claim_object(claims: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested claims object (``{}`` when it is missing or not an object)."""
+    value = claims.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def decode_jwt_claims(token: str | None) -> dict[str, Any]:
     """Return the claims of a JWT without verifying it (``{}`` when it is not a decodable JWT)."""
     if not token:
@@ -73,14 +79,17 @@ class TokenData(BaseModel):
     def expires_at(self) -> datetime | None:
         """Expiry of the access token (its ``exp`` claim), or ``None`` when it has none."""
         exp = self.access_claims.get("exp")
-        if isinstance(exp, int | float):
-            return datetime.fromtimestamp(exp, UTC)
+        if isinstance(exp, int | float) and not isinstance(exp, bool):
+            try:
+                return datetime.fromtimestamp(exp, UTC)
+            except (OverflowError, OSError, ValueError):
+                return None  # an absurd exp: treated like a token without one
         return None
 
     @property
     def email(self) -> str | None:
         for claims in (self.id_claims, self.access_claims):
-            email = claims.get("email") or (claims.get(PROFILE_CLAIMS) or {}).get("email")
+            email = claims.get("email") or _claim_object(claims, PROFILE_CLAIMS).get("email")
             if email:
                 return str(email)
         return None
@@ -88,7 +97,7 @@ class TokenData(BaseModel):
     @property
     def plan_type(self) -> str | None:
         for claims in (self.access_claims, self.id_claims):
-            plan = (claims.get(AUTH_CLAIMS) or {}).get("chatgpt_plan_type")
+            plan = _claim_object(claims, AUTH_CLAIMS).get("chatgpt_plan_type")
             if plan:
                 return str(plan)
         return None
@@ -98,7 +107,7 @@ class TokenData(BaseModel):
         if self.account_id:
             return self.account_id
         for claims in (self.id_claims, self.access_claims):
-            acct = (claims.get(AUTH_CLAIMS) or {}).get("chatgpt_account_id")
+            acct = _claim_object(claims, AUTH_CLAIMS).get("chatgpt_account_id")
             if acct:
                 return str(acct)
         return None

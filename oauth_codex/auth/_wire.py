@@ -16,7 +16,7 @@ from typing import Any
 from .._version import __version__
 from ..errors import LoginError, RefreshTokenError, ServerError
 from ._config import OAuthConfig
-from ._tokens import AUTH_CLAIMS, TokenData, decode_jwt_claims
+from ._tokens import TokenData
 
 __all__ = [
     "PERMANENT_REFRESH_CODES",
@@ -170,11 +170,7 @@ def error_message(body: Any) -> str | None:
 
 
 def _account_id(id_token: str, access_token: str) -> str | None:
-    for claims in (decode_jwt_claims(id_token), decode_jwt_claims(access_token)):
-        acct = (claims.get(AUTH_CLAIMS) or {}).get("chatgpt_account_id")
-        if acct:
-            return str(acct)
-    return None
+    return TokenData(id_token=id_token, access_token=access_token).resolved_account_id()
 
 
 def tokens_from_code_reply(reply: HttpReply, *, now: datetime | None = None) -> TokenData:
