@@ -50,3 +50,14 @@ def test_import_is_light() -> None:
     loaded = set(json.loads(out))
     for heavy in ("langchain_core", "llama_index", "keyring", "oauth_codex.testing", "openai", "filelock"):
         assert not {m for m in loaded if m == heavy or m.startswith(heavy + ".")}, heavy
+
+
+def test_adapters_without_their_framework_say_which_extra_to_install() -> None:
+    for module, framework, extra in (
+        ("langchain_oauth_codex", "langchain_core", "oauth-codex[langchain]"),
+        ("llama_index.llms.oauth_codex", "llama_index.core", "oauth-codex[llama-index]"),
+    ):
+        code = f"import sys; sys.modules[{framework!r}] = None; import {module}"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        assert done.returncode != 0
+        assert f"pip install '{extra}'" in done.stderr, done.stderr

@@ -9,6 +9,13 @@ The error classes inherit both the oauth-codex error and LangChain's ``ModelErro
 
 from __future__ import annotations
 
+try:
+    import langchain_core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "langchain_oauth_codex needs langchain-core: install it with `pip install 'oauth-codex[langchain]'`."
+    ) from exc
+
 from ._errors import (
     CodexAPIConnectionError,
     CodexAPIError,

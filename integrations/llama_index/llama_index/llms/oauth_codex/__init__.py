@@ -5,6 +5,14 @@
 >>> print(llm.complete("Say hi"))               # doctest: +SKIP
 """
 
+try:
+    import llama_index.core  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "llama_index.llms.oauth_codex needs llama-index-core: install it with "
+        "`pip install 'oauth-codex[llama-index]'`."
+    ) from exc
+
 from llama_index.llms.oauth_codex.base import CodexOAuth
 
 __all__ = ["CodexOAuth"]
