@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import Iterator
+
+from _offline import environment
 
 from oauth_codex import CodexError, CodexOAuthLLM
 
@@ -51,25 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator", action="store_true", help="run offline against an in-process emulator")
     args = parser.parse_args(argv)
     try:
-        with _environment(args.emulator, args.model):
+        with environment(args.emulator, args.model):
             run(args.model, args.prompt)
     except CodexError as exc:
         print(f"FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     print("OK")
     return 0
-
-
-@contextlib.contextmanager
-def _environment(emulator: bool, model: str) -> Iterator[None]:
-    if not emulator:
-        yield
-        return
-    from _offline import offline_environment
-
-    with offline_environment(model) as emu:
-        print(f"[emulator] {emu.url} (logged in through its OAuth server)")
-        yield
 
 
 if __name__ == "__main__":

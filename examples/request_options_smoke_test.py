@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
+from _offline import environment
 from pydantic import BaseModel
 
 from oauth_codex import (
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator", action="store_true", help="run offline against an in-process emulator")
     args = parser.parse_args(argv)
     failures = 0
-    with _environment(args.emulator, args.model):
+    with environment(args.emulator, args.model):
         llm = CodexOAuthLLM(model=args.model, interactive=True)
         for name, check in checks(llm):
             try:
@@ -158,18 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         llm.close()
     print("OK" if not failures else f"{failures} check(s) failed")
     return 1 if failures else 0
-
-
-@contextlib.contextmanager
-def _environment(emulator: bool, model: str) -> Iterator[None]:
-    if not emulator:
-        yield
-        return
-    from _offline import offline_environment
-
-    with offline_environment(model) as emu:
-        print(f"[emulator] {emu.url} (logged in through its OAuth server)")
-        yield
 
 
 if __name__ == "__main__":
