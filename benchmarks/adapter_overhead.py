@@ -27,39 +27,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-SERVER = r"""
-import json, sys
-from oauth_codex.testing import CodexEmulator
-emu = CodexEmulator(sequence_numbers=False)
-emu.start()
-emu.set_answer(deltas=int(sys.argv[1]))
-tokens = emu.login_tokens()
-print(json.dumps({"base_url": emu.base_url, "token": tokens.access_token, "account_id": tokens.account_id}),
-      flush=True)
-sys.stdin.read()
-emu.stop()
-"""
+from _harness import INSTRUCTIONS, MODEL, PROMPT, emulator_process, print_table, run_rounds
 
-PROMPT = "Write a long story."
-MODEL = "gpt-5.5"
-INSTRUCTIONS = "You are a helpful assistant."
 TARGET = 1.3
-
-
-def start_server(deltas: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(deltas)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    return proc, json.loads(proc.stdout.readline())
 
 
 def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
@@ -140,51 +114,16 @@ def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
     }
 
 
-def bench(info: dict[str, str], rounds: int) -> dict[str, dict[str, float]]:
-    runners = make_runners(info)
-    texts = {name: run() for name, run in runners.items()}  # warm-up, and the answers must agree
-    assert len(set(texts.values())) == 1, {k: len(v) for k, v in texts.items()}
-    wall: dict[str, list[float]] = {name: [] for name in runners}
-    cpu: dict[str, list[float]] = {name: [] for name in runners}
-    names = list(runners)
-    for r in range(rounds):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            w0, c0 = time.perf_counter(), time.process_time()
-            runners[name]()
-            cpu[name].append(time.process_time() - c0)
-            wall[name].append(time.perf_counter() - w0)
-    return {
-        name: {
-            "wall": statistics.median(wall[name]),
-            "cpu": statistics.median(cpu[name]),
-            "chars": len(texts[name]),
-        }
-        for name in runners
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="ChatCodexOAuth streaming overhead vs the core client")
     parser.add_argument("--deltas", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
 
-    proc, info = start_server(args.deltas)
-    try:
-        results = bench(info, args.rounds)
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(10)
+    with emulator_process(args.deltas) as info:
+        results = run_rounds(make_runners(info), args.rounds)
+    print_table(results, "core", args.deltas, args.rounds, width=16)
     base = results["core"]
-    print(f"stream of {args.deltas} deltas ({base['chars']:.0f} chars), median of {args.rounds} rounds")
-    print(f"{'client':<16} {'wall s':>8} {'x core':>8} {'cpu s':>8} {'x core':>8}")
-    for name, result in results.items():
-        print(
-            f"{name:<16} {result['wall']:>8.3f} {result['wall'] / base['wall']:>8.2f} "
-            f"{result['cpu']:>8.3f} {result['cpu'] / base['cpu']:>8.2f}"
-        )
     ratio = results["adapter"]["wall"] / base["wall"]
     print(f"adapter / core = {ratio:.3f} (target <= {TARGET}): {'met' if ratio <= TARGET else 'NOT met'}")
     layer = results["adapter_layer"]["wall"] / results["core_raw"]["wall"]

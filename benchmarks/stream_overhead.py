@@ -22,37 +22,11 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-
-SERVER = r"""
-import json, sys
-from oauth_codex.testing import CodexEmulator
-emu = CodexEmulator(sequence_numbers=False)
-emu.start()
-emu.set_answer(deltas=int(sys.argv[1]))
-tokens = emu.login_tokens()
-print(json.dumps({"base_url": emu.base_url, "token": tokens.access_token, "account_id": tokens.account_id}),
-      flush=True)
-sys.stdin.read()
-emu.stop()
-"""
-
-PROMPT = "Write a long story."
-MODEL = "gpt-5.5"
-INSTRUCTIONS = "You are a helpful assistant."
-
-
-def start_server(deltas: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(deltas)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    info = json.loads(proc.stdout.readline())
-    return proc, info
+from _harness import INSTRUCTIONS, MODEL, PROMPT, emulator_process, print_table, run_rounds
 
 
 def make_floor(info: dict[str, str]) -> Callable[[], str]:
@@ -131,25 +105,7 @@ def make_openai(info: dict[str, str]) -> Callable[[], str]:
 
 def bench_streams(info: dict[str, str], rounds: int) -> dict[str, dict[str, float]]:
     runners = {"floor": make_floor(info), "oauth_codex": make_ours(info), "openai": make_openai(info)}
-    texts = {name: run() for name, run in runners.items()}  # warm-up, and the answers must agree
-    assert len(set(texts.values())) == 1, {k: len(v) for k, v in texts.items()}
-    wall: dict[str, list[float]] = {name: [] for name in runners}
-    cpu: dict[str, list[float]] = {name: [] for name in runners}
-    names = list(runners)
-    for r in range(rounds):
-        for name in names[r % 3 :] + names[: r % 3]:
-            w0, c0 = time.perf_counter(), time.process_time()
-            runners[name]()
-            cpu[name].append(time.process_time() - c0)
-            wall[name].append(time.perf_counter() - w0)
-    return {
-        name: {
-            "wall": statistics.median(wall[name]),
-            "cpu": statistics.median(cpu[name]),
-            "chars": len(texts[name]),
-        }
-        for name in runners
-    }
+    return run_rounds(runners, rounds)
 
 
 IMPORT_OURS = (
@@ -189,21 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-runs", type=int, default=15)
     args = parser.parse_args(argv)
 
-    proc, info = start_server(args.deltas)
-    try:
+    with emulator_process(args.deltas) as info:
         streams = bench_streams(info, args.rounds)
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(10)
+    print_table(streams, "floor", args.deltas, args.rounds, width=12)
     floor = streams["floor"]
-    print(f"stream of {args.deltas} deltas ({floor['chars']:.0f} chars), median of {args.rounds} rounds")
-    print(f"{'client':<12} {'wall s':>8} {'x floor':>8} {'cpu s':>8} {'x floor':>8}")
-    for name, result in streams.items():
-        print(
-            f"{name:<12} {result['wall']:>8.3f} {result['wall'] / floor['wall']:>8.2f} "
-            f"{result['cpu']:>8.3f} {result['cpu'] / floor['cpu']:>8.2f}"
-        )
     ours, peer = streams["oauth_codex"], streams["openai"]
     ratio = ours["wall"] / floor["wall"]
     print(f"oauth_codex / floor = {ratio:.3f} (target <= 1.15): {'met' if ratio <= 1.15 else 'NOT met'}")
