@@ -185,7 +185,7 @@ class CodexOAuthLLM:
             response_format=args.get("response_format"),
             strict_output=bool(args.get("strict_output")),
             reasoning=args.get("reasoning"),
-            store=bool(args.get("store")) if args.get("store") is not None else False,
+            store=bool(args.get("store")),
             text=args.get("text"),
             include=args.get("include"),
             prompt_cache_key=args.get("prompt_cache_key"),
@@ -303,16 +303,14 @@ class CodexOAuthLLM:
                     else:
                         call.start(limits)
                         decoder = call.decoder
-                        finished = False
                         async for chunk in resp.aiter_bytes():
                             for event in decoder.feed(chunk):
                                 out = call.step(event)
                                 if out is not None:
                                     yield out
                             if call.finished:
-                                finished = True
                                 break
-                        if not finished:
+                        else:
                             for event in decoder.flush():
                                 out = call.step(event)
                                 if out is not None:
