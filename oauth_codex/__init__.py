@@ -10,8 +10,9 @@ here (``CodexOAuthLLM`` itself loads on first access).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_getattr
 from ._version import __version__
 from .auth._config import OAuthConfig
 from .auth._tokens import (
@@ -102,16 +103,7 @@ __all__ = [
 
 _LAZY = {"CodexOAuthLLM": ".client", "ResponseAccumulator": "._accumulate"}
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'oauth_codex' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:
