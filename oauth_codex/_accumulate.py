@@ -18,7 +18,6 @@ from .types import FinishReason, GenerateResult, RateLimits, StreamEvent, ToolCa
 __all__ = ["ResponseAccumulator", "make_stream_event", "to_usage"]
 
 _TEXT_DELTA = "response.output_text.delta"
-_TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete", "error"})
 
 
 class ResponseAccumulator:

@@ -19,8 +19,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["EmulatorHTTPServer", "HttpRequest", "RecordedRequest", "Reply", "Router", "StreamReply"]
 
-_REDACT = {"authorization", "cookie"}
-
 
 @dataclass
 class RecordedRequest:
