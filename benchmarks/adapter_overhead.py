@@ -29,7 +29,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from _harness import INSTRUCTIONS, MODEL, PROMPT, emulator_process, print_table, run_rounds
 
@@ -42,7 +42,7 @@ def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
     from langchain_oauth_codex import ChatCodexOAuth
 
-    from oauth_codex import CodexOAuthLLM, StaticTokenProvider
+    from oauth_codex import CodexOAuthLLM, StaticTokenProvider, StreamEvent
 
     class Floor(BaseChatModel):
         """One AIMessageChunk per text delta of the core client; nothing else."""
@@ -76,11 +76,8 @@ def make_runners(info: dict[str, str]) -> dict[str, Callable[[], str]]:
         return "".join(core.generate_stream(prompt=PROMPT))  # type: ignore[arg-type]
 
     def run_core_raw() -> str:
-        return "".join(
-            e.delta or ""
-            for e in core.generate_stream(prompt=PROMPT, raw_events=True)
-            if e.type == "response.output_text.delta"
-        )  # type: ignore[union-attr]
+        events = cast(Iterator[StreamEvent], core.generate_stream(prompt=PROMPT, raw_events=True))
+        return "".join(e.delta or "" for e in events if e.type == "response.output_text.delta")
 
     def run_floor() -> str:
         return "".join(chunk.text for chunk in floor.stream(PROMPT))
