@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from ipaddress import ip_address
 from types import TracebackType
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypedDict, Unpack, overload
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,13 +32,37 @@ from .auth._tokens import AccessToken, TokenProvider, TokenStore
 from .errors import APIError, CodexError, ToolCallRequiredError
 from .types import GenerateResult, RateLimits, StreamEvent
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM"]
+__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM", "GenerateOptions"]
 
 DEFAULT_MODEL = "gpt-5.5"
 #: connect 10 s; read 300 s between chunks (the CLI's idle timeout)
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 _TRUSTED_HOSTS = ("chatgpt.com",)
 _MEMORY_SIZE = 256
+
+
+class GenerateOptions(TypedDict, total=False):
+    """The keyword options shared by ``generate``, ``agenerate``, ``generate_stream`` and ``agenerate_stream``.
+
+    Documented on :meth:`CodexOAuthLLM.generate`. Useful to type a wrapper:
+    ``def ask(**options: Unpack[GenerateOptions])``.
+    """
+
+    model: str | None
+    messages: Sequence[Mapping[str, Any]] | None
+    instructions: str | None
+    tools: Sequence[Any] | None
+    tool_results: Sequence[Mapping[str, Any]] | None
+    tool_choice: Any
+    parallel_tool_calls: bool | None
+    response_format: Any
+    strict_output: bool
+    reasoning: Mapping[str, Any] | None
+    store: bool
+    text: Mapping[str, Any] | None
+    include: Sequence[str] | None
+    prompt_cache_key: str | None
+    previous_output: Sequence[Mapping[str, Any]] | None
 
 
 class CodexOAuthLLM:
@@ -338,22 +362,8 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
         return_details: Literal[False] = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> str: ...
 
     @overload
@@ -361,22 +371,8 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
         return_details: Literal[True],
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> GenerateResult: ...
 
     @overload
@@ -384,22 +380,8 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
-        return_details: bool = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        return_details: bool,
+        **options: Unpack[GenerateOptions],
     ) -> str | GenerateResult: ...
 
     def generate(
@@ -450,22 +432,8 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
         return_details: Literal[False] = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> str: ...
 
     @overload
@@ -473,22 +441,8 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
         return_details: Literal[True],
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> GenerateResult: ...
 
     @overload
@@ -496,22 +450,8 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
-        return_details: bool = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        return_details: bool,
+        **options: Unpack[GenerateOptions],
     ) -> str | GenerateResult: ...
 
     async def agenerate(
@@ -542,6 +482,36 @@ class CodexOAuthLLM:
         return self._finish(call, return_details=return_details)
 
     # ------------------------------------------------------------------------------ public: streams
+    @overload
+    def generate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        return_details: bool = False,
+        raw_events: Literal[False] = False,
+        **options: Unpack[GenerateOptions],
+    ) -> Iterator[str]: ...
+
+    @overload
+    def generate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        return_details: bool = False,
+        raw_events: Literal[True],
+        **options: Unpack[GenerateOptions],
+    ) -> Iterator[StreamEvent]: ...
+
+    @overload
+    def generate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        return_details: bool = False,
+        raw_events: bool,
+        **options: Unpack[GenerateOptions],
+    ) -> Iterator[str | StreamEvent]: ...
+
     def generate_stream(
         self,
         prompt: str | None = None,
@@ -577,6 +547,36 @@ class CodexOAuthLLM:
         """
         call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
         return self._run(call)
+
+    @overload
+    def agenerate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        return_details: bool = False,
+        raw_events: Literal[False] = False,
+        **options: Unpack[GenerateOptions],
+    ) -> AsyncIterator[str]: ...
+
+    @overload
+    def agenerate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        return_details: bool = False,
+        raw_events: Literal[True],
+        **options: Unpack[GenerateOptions],
+    ) -> AsyncIterator[StreamEvent]: ...
+
+    @overload
+    def agenerate_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        return_details: bool = False,
+        raw_events: bool,
+        **options: Unpack[GenerateOptions],
+    ) -> AsyncIterator[str | StreamEvent]: ...
 
     def agenerate_stream(
         self,
