@@ -181,32 +181,6 @@ def test_hostile_requests_to_the_callback_server_are_refused_and_the_login_compl
     assert same_login(store.load(), tokens) and emu.grant_counts["authorization_code"] == 1
 
 
-def test_denied_browser_login_is_a_typed_error_and_keeps_the_store(emu: CodexEmulator) -> None:
-    before = emu.login_tokens()
-    store = MemoryTokenStore(before)
-    emu.deny_login()
-
-    def browser(url: str) -> bool:
-        emu.allow_redirect_uri(httpx.URL(url).params["redirect_uri"])
-        threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True).start()
-        return True
-
-    with pytest.raises(LoginError) as info:
-        login(
-            emu.oauth_config(redirect_uri=EPHEMERAL),
-            mode="browser",
-            store=store,
-            open_browser=browser,
-            output=io.StringIO(),
-            timeout=10,
-        )
-    assert info.value.code == "access_denied"
-    assert store.load() is before
-
-
-# ----------------------------------------------------------------------------- auth.json
-
-
 def _dump(tokens: TokenData) -> str:
     import json
 
