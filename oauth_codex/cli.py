@@ -6,7 +6,7 @@ Commands::
     oauth-codex status [--json]                          who is logged in, plan, token expiry, rate limits
     oauth-codex logout [--no-revoke]                     revoke and remove the stored login everywhere
     oauth-codex import-codex-auth [--path FILE]          copy the Codex CLI's login ($CODEX_HOME/auth.json)
-    oauth-codex chat "prompt" [--model M] [--stream]     one request to the Codex backend
+    oauth-codex chat ["prompt" | -] [--model M] [--stream]  one request (no prompt or "-": read stdin)
     oauth-codex models                                   list the models the backend offers
     oauth-codex emulator [--host H] [--port P]           serve the offline auth server + backend
     oauth-codex demo                                     the whole flow against an in-process emulator
@@ -132,9 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser(
         "chat",
         help="send one prompt and print the answer",
-        description="Send one prompt to the Codex backend and print the answer.",
+        description="Send one prompt to the Codex backend and print the answer. Without a prompt (or with "
+        "`-`) the prompt is read from stdin, e.g. `git diff | oauth-codex chat --instructions 'Review this.'`.",
     )
-    chat.add_argument("prompt", help="the prompt text")
+    chat.add_argument("prompt", nargs="?", default="-", help="the prompt text; `-` or none: read it from stdin")
     chat.add_argument("--model", default=None, help="model slug (default: gpt-5.5)")
     chat.add_argument("--stream", action="store_true", help="print the answer as it streams")
     chat.add_argument("--instructions", default=None, help="system instructions")
@@ -344,19 +345,36 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _chat_prompt(argument: str) -> str:
+    """The prompt argument, or stdin when it is ``-`` (the default); a terminal is not read."""
+    if argument != "-":
+        return argument
+    if sys.stdin is None or sys.stdin.isatty():
+        raise ValueError('No prompt: pass it as an argument (`oauth-codex chat "..."`) or pipe it into stdin.')
+    text = sys.stdin.read().strip()
+    if not text:
+        raise ValueError('The prompt read from stdin is empty: pipe some text in or pass `oauth-codex chat "..."`.')
+    return text
+
+
 def _cmd_chat(args: argparse.Namespace) -> int:
     from .client import CodexOAuthLLM
 
+    try:
+        prompt = _chat_prompt(args.prompt)
+    except ValueError as exc:
+        _err(f"oauth-codex chat: {exc}")
+        return EXIT_USAGE
     config = _config()
     with CodexOAuthLLM(model=args.model, oauth_config=config, instructions=args.instructions) as llm:
         try:
             if args.stream:
-                for chunk in llm.generate_stream(prompt=args.prompt):
+                for chunk in llm.generate_stream(prompt=prompt):
                     sys.stdout.write(str(chunk))
                     sys.stdout.flush()
                 sys.stdout.write("\n")
             else:
-                print(llm.generate(prompt=args.prompt))
+                print(llm.generate(prompt=prompt))
         finally:
             # error answers (a usage limit above all) carry the rate limits too: keep them for `status`
             _record_rate_limits(config, llm.last_rate_limits)

@@ -6,6 +6,8 @@ import importlib.metadata
 import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import oauth_codex
 
@@ -33,6 +35,32 @@ def test_every_exported_name_resolves() -> None:
 
 def test_version_matches_distribution_metadata() -> None:
     assert oauth_codex.__version__ == importlib.metadata.version("oauth-codex")
+
+
+def _pyproject() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_version_is_above_the_published_line() -> None:
+    """PyPI holds 0.2.3 to 4.0.0 of this project's line: this release must be numbered above them."""
+    version = _pyproject()["project"]["version"]
+    assert oauth_codex.__version__ == version
+    assert tuple(int(part) for part in version.split(".")[:3]) >= (5, 0, 0)
+    workflow = (Path(__file__).parents[1] / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8")
+    assert "does not match project.version" in workflow  # the tag check stays
+
+
+def test_a_plain_install_pulls_no_test_only_package() -> None:
+    """`pip install oauth-codex` (no extras) must not install keyrings.alt or test tools."""
+    import re
+
+    names = {re.split(r"[\s<>=!~;\[]", dep, maxsplit=1)[0].lower() for dep in _pyproject()["project"]["dependencies"]}
+    test_only = {"keyrings.alt", "pytest", "hypothesis", "nbmake", "langchain-tests", "build", "twine", "ruff", "mypy"}
+    assert not names & test_only
+    assert not {name for name in names if name.startswith("pytest")}
+    assert "keyrings.alt>=5" in " ".join(_pyproject()["project"]["optional-dependencies"]["dev"])
 
 
 def test_errors_share_one_base() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -200,6 +201,42 @@ def test_chat_models_and_rate_limits_in_status(
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"primary: [\d.]+% used", out), out
+
+
+class PipedStdin(io.StringIO):
+    """stdin fed by a pipe (`echo ... | oauth-codex chat`)."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+class TerminalStdin(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_chat_reads_the_prompt_from_stdin(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login_paste(capsys, monkeypatch)
+    monkeypatch.setattr(sys, "stdin", PipedStdin("Summarize this diff:\n+ one line\n"))
+    assert main(["chat", "--stream"]) == 0
+    assert capsys.readouterr().out == 'Emulator reply to: "Summarize this diff:\n+ one line"\n'
+    monkeypatch.setattr(sys, "stdin", PipedStdin("from a dash"))
+    assert main(["chat", "-", "--model", "gpt-5.4"]) == 0
+    assert "from a dash" in capsys.readouterr().out
+    assert [r.json["input"][0]["content"][0]["text"] for r in emu.responses_requests] == [  # type: ignore[index]
+        "Summarize this diff:\n+ one line",
+        "from a dash",
+    ]
+    # nothing piped in: a usage error that says what to do, and nothing is sent
+    monkeypatch.setattr(sys, "stdin", TerminalStdin(""))
+    assert main(["chat"]) == 2
+    assert "pass it as an argument" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", PipedStdin("  \n"))
+    assert main(["chat"]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert len(emu.responses_requests) == 2
 
 
 def test_status_shows_the_rate_limits_of_a_usage_limited_chat(

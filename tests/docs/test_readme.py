@@ -21,14 +21,75 @@ def blocks(language: str) -> list[str]:
     return [body for lang, body in FENCE.findall(README) if lang == language]
 
 
-def test_readme_starts_with_the_setup_commands() -> None:
+def commands(block: str) -> list[str]:
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+
+
+def section(title: str) -> str:
+    """The text of the ``## title`` section (up to the next ``## ``)."""
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.S | re.M)
+    assert match is not None, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+def test_readme_starts_with_what_a_user_runs() -> None:
+    """A user's install and login come first; the demo runs offline (issue 15, item 14)."""
     first = FENCE.search(README)
     assert first is not None and first.group(1) == "bash"
-    commands = [line.split("#")[0].strip() for line in first.group(2).splitlines()]
-    assert commands == ['python -m pip install -e ".[dev]"', "pytest -q", "oauth-codex demo"]
+    first_commands = commands(first.group(2))
+    assert first_commands[0] == "pip install oauth-codex"
+    assert "oauth-codex login" in first_commands and "oauth-codex demo" in first_commands
+    assert '"oauth-codex[langchain]"' in README[: first.end() + 400]
+    assert '"oauth-codex[llama-index]"' in README[: first.end() + 400]
+
+
+def test_development_section_follows_with_the_ci_commands() -> None:
+    """Right below the user's block: the developer's two commands, exactly what CI runs."""
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    assert headings[0] == "Development"
+    dev = FENCE.search(section("Development"))
+    assert dev is not None and dev.group(1) == "bash"
+    assert commands(dev.group(2)) == ['python -m pip install -e ".[dev]"', "pytest -q"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert 'python -m pip install -e ".[dev]"' in ci
     assert re.search(r"^pytest -q", ci, re.M)
+
+
+def test_every_cli_command_and_flag_is_documented() -> None:
+    import argparse
+
+    from oauth_codex.cli import build_parser
+
+    cli = section("Command line")
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in subparsers.choices.items():
+        assert f"`oauth-codex {name}" in cli, f"command {name} is not documented"
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help"):
+                    assert f"`{flag}" in cli, f"{name} {flag} is not documented"
+    assert "stdin" in cli and "| oauth-codex chat" in cli
+    assert "oauth-codex emulator" in cli and "export" in cli
+
+
+def test_notebooks_are_linked() -> None:
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"(notebooks/{notebook.name})" in README, notebook.name
+
+
+def test_migration_section_maps_0_3_and_4_x() -> None:
+    migrating = section("Migrating from 0.3 / 4.x")
+    for old in ("gpt-5.3-codex", "codex-oauth-llm", "client.authenticate()", "responses.create", "run_tools"):
+        assert old in migrating, old
+    assert "from oauth_codex.openai import OpenAI" in migrating
+
+
+def test_release_instructions_tag_the_current_version() -> None:
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert f"git tag v{version} " in section("Development")
 
 
 def test_python_snippets_run_against_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
