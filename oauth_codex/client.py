@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -81,6 +82,9 @@ class CodexOAuthLLM:
     honoured) as long as nothing has reached the caller; 4xx answers, usage limits and context-length
     errors never are. A 401 triggers one token refresh and one retry.
 
+    ``verify`` is passed to the HTTP clients this instance creates: an :class:`ssl.SSLContext` trusting a
+    private CA (a corporate proxy, ``CodexEmulator(tls=True).ssl_context()``), or ``True`` for the default.
+
     ``tool_results`` continuations replay the previous turn's output (function calls and reasoning with
     ``encrypted_content``) before the tool outputs, because ``store`` is false: pass ``previous_output=``
     (``result.output_items``) or let the client use the turn it remembers for those call ids (the last 256
@@ -107,6 +111,7 @@ class CodexOAuthLLM:
         originator: str | None = None,
         instructions: str | None = None,
         retry_backoff: float = 0.2,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         if api_mode != "responses":
             raise ValueError(
@@ -140,6 +145,7 @@ class CodexOAuthLLM:
         self._async_http_client = async_http_client
         self._owns_http = http_client is None
         self._owns_async_http = async_http_client is None
+        self._verify = verify
         self._async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
@@ -170,7 +176,7 @@ class CodexOAuthLLM:
         if self._http_client is None:
             with self._lock:
                 if self._http_client is None:
-                    self._http_client = httpx.Client(timeout=self.timeout)
+                    self._http_client = httpx.Client(timeout=self.timeout, verify=self._verify)
         return self._http_client
 
     def _aclient(self) -> httpx.AsyncClient:
@@ -180,7 +186,7 @@ class CodexOAuthLLM:
             # asyncio.run() (a new loop) gets a new client instead of reusing dead connections
             loop = asyncio.get_running_loop()
             if client is None or self._async_loop is None or self._async_loop() is not loop:
-                client = self._async_http_client = httpx.AsyncClient(timeout=self.timeout)
+                client = self._async_http_client = httpx.AsyncClient(timeout=self.timeout, verify=self._verify)
                 self._async_loop = weakref.ref(loop)
         assert client is not None
         return client
@@ -278,9 +284,12 @@ class CodexOAuthLLM:
                     else:
                         call.start(limits)
                         decoder = call.decoder
-                        for chunk in resp.iter_bytes():
+                        chunks = resp.iter_bytes()
+                        for chunk in chunks:
                             for event in decoder.feed(chunk):
                                 out = call.step(event)
+                                if call.finished:
+                                    _drain(chunks)
                                 if out is not None:
                                     yield out
                             if call.finished:
@@ -327,9 +336,12 @@ class CodexOAuthLLM:
                     else:
                         call.start(limits)
                         decoder = call.decoder
-                        async for chunk in resp.aiter_bytes():
+                        achunks = resp.aiter_bytes()
+                        async for chunk in achunks:
                             for event in decoder.feed(chunk):
                                 out = call.step(event)
+                                if call.finished:
+                                    await _adrain(achunks)
                                 if out is not None:
                                     yield out
                             if call.finished:
@@ -691,6 +703,28 @@ def _tool_call_required(result: GenerateResult, *, streaming: bool = False) -> T
         tool_calls=list(result.tool_calls),
         result=result,
     )
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    """Read a finished stream to its end, so its connection goes back to the pool instead of being closed.
+
+    Runs before the terminal event reaches the caller (who may stop iterating right after it). The answer
+    is complete at this point: a transport error while reading the tail only costs the connection.
+    """
+    try:
+        for _ in chunks:
+            pass
+    except httpx.HTTPError:
+        pass
+
+
+async def _adrain(chunks: AsyncIterator[bytes]) -> None:
+    """Async :func:`_drain`."""
+    try:
+        async for _ in chunks:
+            pass
+    except httpx.HTTPError:
+        pass
 
 
 def _check_tool_pairs(items: list[dict[str, Any]]) -> None:

@@ -73,7 +73,7 @@ def _build(request: HttpRequest) -> dict[str, Any]:
 def run_sync(flow: Flow[T], *, client: httpx.Client | None = None, input_func: InputFunc = input) -> T:
     """Drive ``flow`` to completion with blocking I/O (``client`` is used as given, never closed)."""
     own = client is None
-    http = client if client is not None else httpx.Client()
+    http = client  # built on the first Http effect: a flow that only reads the store never pays for it
     try:
         result: Any = None
         error: BaseException | None = None
@@ -86,6 +86,8 @@ def run_sync(flow: Flow[T], *, client: httpx.Client | None = None, input_func: I
             try:
                 if isinstance(effect, Http):
                     req = effect.request
+                    if http is None:
+                        http = httpx.Client()
                     resp = http.request(req.method, req.url, **_build(req))
                     result = HttpReply.from_bytes(resp.status_code, dict(resp.headers), resp.content)
                 elif isinstance(effect, Sleep):
@@ -98,7 +100,7 @@ def run_sync(flow: Flow[T], *, client: httpx.Client | None = None, input_func: I
                 error = exc
     finally:
         flow.close()
-        if own:
+        if own and http is not None:
             http.close()
 
 
@@ -117,7 +119,7 @@ async def run_async(
 ) -> T:
     """Drive ``flow`` with asyncio I/O. Only :class:`Prompt` blocks (it waits for a human typing a line)."""
     own = client is None
-    http = client if client is not None else httpx.AsyncClient()
+    http = client  # built on the first Http effect (building one costs an SSL context: ~25 ms)
     try:
         result: Any = None
         error: BaseException | None = None
@@ -130,6 +132,8 @@ async def run_async(
             try:
                 if isinstance(effect, Http):
                     req = effect.request
+                    if http is None:
+                        http = httpx.AsyncClient()
                     resp = await http.request(req.method, req.url, **_build(req))
                     result = HttpReply.from_bytes(resp.status_code, dict(resp.headers), resp.content)
                 elif isinstance(effect, Sleep):
@@ -142,5 +146,5 @@ async def run_async(
                 error = exc
     finally:
         flow.close()
-        if own:
+        if own and http is not None:
             await http.aclose()

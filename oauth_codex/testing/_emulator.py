@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import ssl
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from ._events import StreamOptions
 from ._model import AnswerSettings
 from ._server import EmulatorHTTPServer, RecordedRequest, Router
 from ._state import DEFAULT_MODELS, Account, Clock, EmulatorState, Settings
+from ._tls import ThrowawayCA
 
 if TYPE_CHECKING:
     from ..client import CodexOAuthLLM
@@ -47,6 +49,8 @@ class CodexEmulator:
     (SPEC §3 row 6b), ``clock`` (a ``time.time``-like callable), the SSE shape switches
     (``completed_output``, ``include_usage``, ``null_usage_details``, ``sequence_numbers``,
     ``obfuscation``) and ``usage_percent_step`` (how much ``x-codex-primary-used-percent`` rises per request).
+    ``tls=True`` serves HTTPS with a throwaway CA (needs ``trustme``): see :attr:`ca_bundle` and
+    :meth:`ssl_context`. :attr:`connections_opened` counts accepted TCP connections.
     """
 
     def __init__(
@@ -75,8 +79,11 @@ class CodexEmulator:
         null_usage_details: bool = False,
         sequence_numbers: bool = True,
         obfuscation: bool = False,
+        tls: bool = False,
     ) -> None:
         self._host = host
+        self._tls = tls
+        self._ca: ThrowawayCA | None = None
         self._requested_port = port
         self._state = EmulatorState(clock=Clock(clock), secret=secret or secrets.token_bytes(32))
         self.settings = Settings(
@@ -137,7 +144,13 @@ class CodexEmulator:
         """Bind and serve in a background thread (idempotent). Returns ``self``."""
         if self._server is not None:
             return self
-        server = EmulatorHTTPServer((self._host, self._requested_port), self._router, self._record)
+        context = None
+        if self._tls:
+            self._ca = self._ca or ThrowawayCA()
+            context = self._ca.server_context()
+        server = EmulatorHTTPServer(
+            (self._host, self._requested_port), self._router, self._record, ssl_context=context
+        )
         thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="codex-emulator", daemon=True
         )
@@ -151,6 +164,9 @@ class CodexEmulator:
         if self._home is not None:
             shutil.rmtree(self._home, ignore_errors=True)
             self._home = None
+        if self._ca is not None:
+            self._ca.cleanup()
+            self._ca = None
         if server is None:
             return
         server.stopping.set()
@@ -190,8 +206,30 @@ class CodexEmulator:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT``: the auth server's issuer and the origin of every endpoint."""
-        return f"http://{self._host}:{self.port}"
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls=True``): the issuer and origin of every endpoint."""
+        return f"{'https' if self._tls else 'http'}://{self._host}:{self.port}"
+
+    @property
+    def ca_bundle(self) -> str:
+        """With ``tls=True``: the path of a PEM file holding the emulator's throwaway CA (removed by ``stop``).
+
+        Point a client at it with ``CodexOAuthLLM(verify=emu.ssl_context())`` or
+        ``httpx.Client(verify=ssl.create_default_context(cafile=emu.ca_bundle))``.
+        """
+        if self._ca is None:
+            raise RuntimeError("ca_bundle exists only for a running CodexEmulator(tls=True)")
+        return self._ca.bundle
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """With ``tls=True``: a client SSL context that trusts the emulator's throwaway CA (and nothing else)."""
+        if self._ca is None:
+            raise RuntimeError("ssl_context() exists only for a running CodexEmulator(tls=True)")
+        return self._ca.client_context()
+
+    @property
+    def connections_opened(self) -> int:
+        """TCP connections accepted since :meth:`start` (a client that reuses its connection opens one)."""
+        return self._server.connections_opened if self._server is not None else 0
 
     @property
     def issuer(self) -> str:
@@ -252,6 +290,8 @@ class CodexEmulator:
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("oauth_config", self.oauth_config())
         kwargs.setdefault("interactive", False)
+        if self._tls:
+            kwargs.setdefault("verify", self.ssl_context())
         if "token_store" not in kwargs and "token_provider" not in kwargs:
             kwargs["token_store"] = MemoryTokenStore(self.login_tokens())
         return CodexOAuthLLM(**kwargs)

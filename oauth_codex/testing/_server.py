@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -154,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: EmulatorHTTPServer
     server_version = "codex-emulator"
     sys_version = ""
+    # Like a production server: without TCP_NODELAY every answer on a reused connection waits for the
+    # client's delayed ACK (Nagle), about 40 ms, which only clients that reuse connections would pay.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return
@@ -161,6 +165,10 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection, True)
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.settimeout(10.0)  # the TLS handshake runs here, not in the accept loop
+            self.connection.do_handshake()
+            self.connection.settimeout(None)
 
     def finish(self) -> None:
         try:
@@ -313,14 +321,21 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         address: tuple[str, int],
         app: Callable[[HttpRequest], Reply | StreamReply],
         log: Callable[[RecordedRequest], None],
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.app = app
         self.log = log
         self.stopping = threading.Event()
         self.errors = 0
+        #: TCP connections accepted since start (a client that reuses connections opens one)
+        self.connections_opened = 0
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
+        if ssl_context is not None:
+            # Handshakes run in each connection's thread (_Handler.setup), so one slow client cannot
+            # stall the accept loop.
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-request are normal here (cut streams, timeouts): stay quiet."""
@@ -330,6 +345,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         with self._conn_lock:
             if is_open:
                 self._connections.add(conn)
+                self.connections_opened += 1
             else:
                 self._connections.discard(conn)
 

@@ -1,0 +1,56 @@
+"""Reading a valid stored login builds no HTTP client (first-call latency: an SSL context costs ~25 ms)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from oauth_codex.auth import MemoryTokenStore, OAuthTokenProvider
+from oauth_codex.testing import CodexEmulator
+
+
+@pytest.fixture
+def no_http_clients(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    built: list[str] = []
+
+    def refuse(kind: str) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
+            built.append(kind)
+            raise AssertionError(f"an httpx.{kind} was built for a login that needed no network")
+
+        return build
+
+    monkeypatch.setattr(httpx, "Client", refuse("Client"))
+    monkeypatch.setattr(httpx, "AsyncClient", refuse("AsyncClient"))
+    return built
+
+
+def test_valid_stored_login_needs_no_http_client(codex_emulator: CodexEmulator, no_http_clients: list[str]) -> None:
+    provider = OAuthTokenProvider(
+        MemoryTokenStore(codex_emulator.login_tokens()), codex_emulator.oauth_config(), interactive=False
+    )
+    assert provider.get_token().token
+    assert no_http_clients == []
+
+
+async def test_valid_stored_login_needs_no_async_http_client(
+    codex_emulator: CodexEmulator, no_http_clients: list[str]
+) -> None:
+    provider = OAuthTokenProvider(
+        MemoryTokenStore(codex_emulator.login_tokens()), codex_emulator.oauth_config(), interactive=False
+    )
+    assert (await provider.aget_token()).token
+    assert no_http_clients == []
+
+
+def test_expired_login_still_refreshes(codex_emulator: CodexEmulator) -> None:
+    tokens = codex_emulator.login_tokens()
+    later = time.time() + 864000  # the emulator's access tokens live 10 days: the client sees it expired
+    provider = OAuthTokenProvider(
+        MemoryTokenStore(tokens), codex_emulator.oauth_config(), interactive=False, clock=lambda: later
+    )
+    assert provider.get_token().token != tokens.access_token
+    assert codex_emulator.grant_counts.get("refresh_token") == 1
