@@ -2,6 +2,14 @@
 
 The loops in :mod:`oauth_codex.client` only send requests, sleep and feed bytes; every decision
 (what to yield, whether to refresh, retry or raise) is made here.
+
+"Before any output" (when a failed attempt may be re-sent) means: nothing content-bearing has reached the
+caller. A text stream has yielded no text delta; a ``raw_events=True`` stream has yielded no event at all,
+because bookkeeping events (:data:`BOOKKEEPING_EVENTS`: ``response.created``, ``response.in_progress``,
+``response.queued``, ``codex.rate_limits``) and a ``response.failed`` / ``error`` event are held back until
+the first other event arrives (an output item, a delta, ``response.completed`` / ``incomplete``, or any
+event type not listed). A retried attempt's held events are dropped, so the caller sees one clean
+response; a failure that is not retried raises without its held events.
 """
 
 from __future__ import annotations
@@ -23,10 +31,17 @@ from .errors import (
 )
 from .types import RateLimits, StreamEvent
 
-__all__ = ["Action", "CallState", "Mode"]
+__all__ = ["BOOKKEEPING_EVENTS", "Action", "CallState", "Mode"]
 
 _TEXT_DELTA = "response.output_text.delta"
 _COMPLETED = "response.completed"
+#: event types a ``raw_events=True`` stream holds back until the first content-bearing event
+BOOKKEEPING_EVENTS = frozenset(
+    {"response.created", "response.in_progress", "response.queued", "codex.rate_limits"}
+)
+# held too: a failure before content is either re-sent (the event is dropped) or raised
+_HELD = BOOKKEEPING_EVENTS | {"response.failed", "error"}
+_NOTHING: tuple[()] = ()
 
 
 class Mode(Enum):
@@ -51,6 +66,7 @@ class CallState:
         "backoff",
         "body",
         "decoder",
+        "held",
         "max_retries",
         "mode",
         "refreshed",
@@ -67,6 +83,7 @@ class CallState:
         self.attempt = 0
         self.refreshed = False
         self.yielded = False
+        self.held: list[StreamEvent] = []
         self.acc = ResponseAccumulator()
         self.decoder = SSEDecoder()
 
@@ -75,9 +92,14 @@ class CallState:
         """A 200 response arrived: start a fresh accumulator and decoder for it."""
         self.acc = ResponseAccumulator(rate_limits=rate_limits)
         self.decoder = SSEDecoder()
+        self.held = []
 
-    def step(self, event: dict[str, Any]) -> str | StreamEvent | None:
-        """Fold one event in and return what to yield to the caller (``None``: nothing)."""
+    def step(self, event: dict[str, Any]) -> tuple[str | StreamEvent, ...]:
+        """Fold one event in and return what to yield to the caller, in order (often nothing).
+
+        In raw mode, bookkeeping events before the first content-bearing one are held back and released
+        together with it (see the module docstring).
+        """
         acc = self.acc
         kind = event["type"]
         if kind == _TEXT_DELTA:
@@ -86,15 +108,22 @@ class CallState:
                 acc.text_delta(event.get("output_index"), delta)
                 if delta and self.mode is Mode.TEXT:
                     self.yielded = True
-                    return delta
+                    return (delta,)
         else:
             acc.add(event)
         if self.mode is Mode.RAW:
-            self.yielded = True
             if kind == _COMPLETED:
                 event = {**event, "response": acc.final_response()}
-            return make_stream_event(event)
-        return None
+            out = make_stream_event(event)
+            if self.yielded:
+                return (out,)
+            if kind in _HELD:
+                self.held.append(out)
+                return _NOTHING
+            self.yielded = True
+            held, self.held = self.held, []
+            return (*held, out)
+        return _NOTHING
 
     @property
     def finished(self) -> bool:

@@ -79,8 +79,10 @@ class CodexOAuthLLM:
 
     Retries: connection errors, timeouts, 5xx answers and retryable ``response.failed`` events are re-sent
     up to ``max_retries`` times (backoff ``retry_backoff * 2**(n-1)`` with ±10 % jitter, ``Retry-After``
-    honoured) as long as nothing has reached the caller; 4xx answers, usage limits and context-length
-    errors never are. A 401 triggers one token refresh and one retry.
+    honoured) as long as nothing has reached the caller (no text delta yet; with ``raw_events=True``, no
+    event yet: ``response.created`` and other bookkeeping events are held back until the first
+    content-bearing event); 4xx answers, usage limits and context-length errors never are. A 401 triggers
+    one token refresh and one retry.
 
     ``verify`` is passed to the HTTP clients this instance creates: an :class:`ssl.SSLContext` trusting a
     private CA (a corporate proxy, ``CodexEmulator(tls=True).ssl_context()``), or ``True`` for the default.
@@ -287,17 +289,16 @@ class CodexOAuthLLM:
                         chunks = resp.iter_bytes()
                         for chunk in chunks:
                             for event in decoder.feed(chunk):
-                                out = call.step(event)
+                                outs = call.step(event)
                                 if call.finished:
                                     _drain(chunks)
-                                if out is not None:
+                                for out in outs:
                                     yield out
                             if call.finished:
                                 break
                         else:
                             for event in decoder.flush():
-                                out = call.step(event)
-                                if out is not None:
+                                for out in call.step(event):
                                     yield out
                         outcome = call.on_end()
             except httpx.HTTPError as exc:
@@ -339,17 +340,16 @@ class CodexOAuthLLM:
                         achunks = resp.aiter_bytes()
                         async for chunk in achunks:
                             for event in decoder.feed(chunk):
-                                out = call.step(event)
+                                outs = call.step(event)
                                 if call.finished:
                                     await _adrain(achunks)
-                                if out is not None:
+                                for out in outs:
                                     yield out
                             if call.finished:
                                 break
                         else:
                             for event in decoder.flush():
-                                out = call.step(event)
-                                if out is not None:
+                                for out in call.step(event):
                                     yield out
                         outcome = call.on_end()
             except httpx.HTTPError as exc:
@@ -554,7 +554,9 @@ class CodexOAuthLLM:
         incomplete, and with :class:`ToolCallRequiredError` when the model asked for tools (use
         ``raw_events=True`` for tool-enabled streaming). With ``raw_events=True`` the last event is
         ``response.completed`` (its ``response["output"]`` holds the collected output items) or
-        ``response.incomplete``; failures raise after their event was yielded. Feed the events to a
+        ``response.incomplete``; failures after output raise after their event was yielded, failures before
+        it are retried or raised without yielding anything (bookkeeping events such as ``response.created``
+        wait for the first content-bearing event). Feed the events to a
         :class:`~oauth_codex.ResponseAccumulator` to get a :class:`GenerateResult`.
         """
         call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())

@@ -100,7 +100,8 @@ async def test_usage_limit_in_a_stream(llm: CodexOAuth, emu: CodexEmulator) -> N
 def test_response_failed_in_a_stream_raises_without_a_final_message(
     llm: CodexOAuth, emu: CodexEmulator
 ) -> None:
-    emu.response_failed(code="server_error")
+    emu.set_answer(deltas=20)
+    emu.response_failed(code="server_error", after_events=8)  # after some text: no retry
     received: list[Any] = []
     with pytest.raises(StreamError) as info:
         for response in llm.stream_chat(HELLO):

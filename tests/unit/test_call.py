@@ -11,6 +11,7 @@ from oauth_codex import (
     BadRequestError,
     ServerError,
     StreamError,
+    StreamEvent,
 )
 from oauth_codex._call import Action, CallState, Mode
 
@@ -51,7 +52,7 @@ def test_transport_errors_retry_until_output_reached_the_caller() -> None:
     assert isinstance(call.on_transport_error(httpx.ConnectError("refused")), tuple)
     call.start(None)
     call.step({"type": "response.created", "response": {"id": "resp_1"}})
-    assert call.step({"type": "response.output_text.delta", "output_index": 0, "delta": "Hi"}) == "Hi"
+    assert call.step({"type": "response.output_text.delta", "output_index": 0, "delta": "Hi"}) == ("Hi",)
     error = call.on_transport_error(httpx.RemoteProtocolError("peer closed"))
     assert (
         isinstance(error, StreamError) and error.partial_text == "Hi" and error.code == "stream_disconnected"
@@ -84,8 +85,39 @@ def test_raw_mode_yields_every_event_and_enriches_completed() -> None:
         "role": "assistant",
         "content": [{"type": "output_text", "text": "x"}],
     }
-    assert call.step({"type": "unknown.event"}).type == "unknown.event"  # type: ignore[union-attr]
+    (unknown,) = call.step({"type": "unknown.event"})
+    assert isinstance(unknown, StreamEvent) and unknown.type == "unknown.event"
     call.step({"type": "response.output_item.done", "output_index": 0, "item": item})
-    done = call.step({"type": "response.completed", "response": {"id": "r", "output": []}})
-    assert done is not None and done.response is not None  # type: ignore[union-attr]
-    assert done.response["output"] == [item]  # type: ignore[union-attr]
+    (done,) = call.step({"type": "response.completed", "response": {"id": "r", "output": []}})
+    assert isinstance(done, StreamEvent) and done.response is not None
+    assert done.response["output"] == [item]
+
+
+def test_raw_mode_holds_bookkeeping_events_until_content() -> None:
+    """response.created / in_progress wait for the first content-bearing event, then come out in order."""
+    call = state(Mode.RAW)
+    call.start(None)
+    assert call.step({"type": "response.created", "response": {"id": "r"}}) == ()
+    assert call.step({"type": "response.in_progress", "response": {"id": "r"}}) == ()
+    assert not call.yielded
+    added = {"type": "response.output_item.added", "output_index": 0, "item": {"type": "message"}}
+    out = call.step(added)
+    assert [e.type for e in out if isinstance(e, StreamEvent)] == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+    ]
+    assert call.yielded and call.held == []
+    (late,) = call.step({"type": "response.in_progress", "response": {"id": "r"}})
+    assert isinstance(late, StreamEvent)  # after content, nothing is held
+
+
+def test_raw_mode_failure_before_content_is_retried_and_its_events_dropped() -> None:
+    call = state(Mode.RAW, max_retries=1)
+    call.start(None)
+    call.step({"type": "response.created", "response": {"id": "r1"}})
+    failed = {"type": "response.failed", "response": {"id": "r1", "error": {"code": "server_error"}}}
+    assert call.step(failed) == ()
+    assert isinstance(call.on_end(), tuple)  # nothing reached the caller: re-sent
+    call.start(None)
+    assert call.held == []  # the first attempt's bookkeeping never reaches the caller
