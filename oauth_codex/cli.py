@@ -212,6 +212,7 @@ def _record_rate_limits(config: OAuthConfig, limits: RateLimits | None) -> None:
     if limits is None:
         return
     from .auth._file_store import ensure_private_dir
+    from .errors import TokenStoreError
 
     path = _rate_limits_path(config)
     doc = {"recorded_at": datetime.now(UTC).isoformat(), "rate_limits": limits.model_dump(mode="json")}
@@ -220,7 +221,7 @@ def _record_rate_limits(config: OAuthConfig, limits: RateLimits | None) -> None:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         tmp.replace(path)
-    except OSError:
+    except (OSError, TokenStoreError):
         pass  # purely informational
 
 

@@ -81,10 +81,17 @@ class AutoTokenStore:
     def location(self) -> str:
         """Where the tokens were last found or saved (for messages)."""
         if self._last_location:
-            return self._last_location
+            return self._with_reason(self._last_location)
         if self.mode == "file" or self._keyring_problem is not None:
-            return self.file_store.location
+            return self._with_reason(self.file_store.location)
         return self.keyring_store.location
+
+    def _with_reason(self, location: str) -> str:
+        """The file location, naming the keyring backend that was passed over for it."""
+        problem = self._keyring_problem
+        if location != self.file_store.location or problem is None or problem.backend is None:
+            return location
+        return f"{location} (not the keyring: its backend {problem.backend} is not a secure store)"
 
     # -- keyring with fallback -------------------------------------------------------------------------
     def _keyring_usable(self) -> bool:
@@ -104,6 +111,7 @@ class AutoTokenStore:
         self._noticed = True
         what = {
             "no_backend": "no keyring backend is available",
+            "unsuitable": f"the keyring backend {self._keyring_problem.backend} is not a secure store",
             "locked": "the keyring is locked",
             "corrupted": "the keyring entry is unreadable",
         }.get(self._keyring_problem.reason, "the keyring failed")
@@ -179,7 +187,7 @@ class AutoTokenStore:
             if tokens is None:
                 continue
             self.save(tokens)
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, TokenStoreError):
                 ensure_private_dir(marker.parent)
                 marker.write_text(
                     f"migrated from {getattr(store, 'location', repr(store))}\n", encoding="utf-8"

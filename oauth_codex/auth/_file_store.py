@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -26,14 +27,31 @@ _POSIX = os.name == "posix"
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) with mode 0700; tighten an existing one to 0700 on POSIX."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if _POSIX:
-        try:
-            if path.stat().st_mode & 0o077:
-                path.chmod(0o700)
-        except OSError:
-            pass
+    """Create ``path`` (and parents) with mode 0700; an existing one is checked, never chmod'ed.
+
+    On POSIX an existing directory that other users can write to, or that another user owns, raises
+    :class:`~oauth_codex.errors.TokenStoreError`: tokens kept there could be swapped or removed by them.
+    """
+    try:
+        path.mkdir(mode=0o700, parents=True)
+        return  # ours: created 0700 (the umask can only remove bits)
+    except FileExistsError:
+        pass
+    if not _POSIX:
+        return
+    info = path.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise TokenStoreError(
+            f"{path} belongs to another user (uid {info.st_uid}), so oauth-codex does not keep tokens there: set "
+            "CODEX_OAUTH_HOME to a directory of your own (default ~/.oauth_codex).",
+            path=str(path),
+        )
+    if info.st_mode & 0o022:
+        raise TokenStoreError(
+            f"{path} is writable by other users (mode {stat.S_IMODE(info.st_mode):o}), so oauth-codex does not "
+            "keep tokens there: set CODEX_OAUTH_HOME to a private directory, or run `chmod go-w` on it.",
+            path=str(path),
+        )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -134,19 +152,34 @@ class FileTokenStore:
             doc = json.loads(text)
             parse_token_document(doc)
         except ValueError:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-            shutil.copy2(self.path, backup)
-            if _POSIX:
-                with contextlib.suppress(OSError):
-                    backup.chmod(0o600)
-            log.warning(
-                "The token file %s was corrupted; kept a copy at %s before writing a new one.",
-                self.path,
-                backup,
-            )
+            self._back_up_corrupted()
             return None
         return doc if isinstance(doc.get("tokens"), dict) else None
+
+    def _back_up_corrupted(self) -> None:
+        """Copy the unparsable file to ``auth.json.corrupt-<time>`` (0600) before it is replaced.
+
+        Symlinks are never followed: a symlinked ``auth.json`` is not copied (the atomic replace swaps the link,
+        its target is left untouched), and the backup is created with ``O_EXCL | O_NOFOLLOW``.
+        """
+        if self.path.is_symlink():
+            log.warning(
+                "The token file %s is a symbolic link to something that is not a login; replacing the link "
+                "with a new file (its target is left untouched).",
+                self.path,
+            )
+            return
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        source_fd = os.open(self.path, os.O_RDONLY | nofollow)
+        with os.fdopen(source_fd, "rb") as source:
+            target_fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
+            with os.fdopen(target_fd, "wb") as target:
+                shutil.copyfileobj(source, target)
+        log.warning(
+            "The token file %s was corrupted; kept a copy at %s before writing a new one.", self.path, backup
+        )
 
     def save(self, tokens: TokenData) -> None:
         """Write ``tokens`` atomically (0600). Raises ``TokenStoreError`` when the file cannot be written."""

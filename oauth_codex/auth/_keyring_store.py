@@ -27,22 +27,52 @@ from ._tokens import TokenData
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
-__all__ = ["CHUNK_CHARS", "KeyringTokenStore", "KeyringUnavailableError"]
+__all__ = ["CHUNK_CHARS", "KeyringTokenStore", "KeyringUnavailableError", "backend_name"]
 
 log = get_logger(__name__)
 
 CHUNK_CHARS = 1000
 _MANIFEST_KEY = "oauth_codex_chunks"
 
-KeyringProblem = Literal["no_backend", "locked", "error", "corrupted"]
+KeyringProblem = Literal["no_backend", "unsuitable", "locked", "error", "corrupted"]
 
 
 class KeyringUnavailableError(TokenStoreError):
-    """The keyring cannot be used now; ``reason``: ``no_backend``, ``locked``, ``error`` or ``corrupted``."""
+    """The keyring cannot be used now; ``reason``: ``no_backend``, ``unsuitable`` (a plain-file or
+    low-priority backend such as ``keyrings.alt``), ``locked``, ``error`` or ``corrupted``; ``backend`` names the
+    backend when one was found."""
 
-    def __init__(self, message: str, *, reason: KeyringProblem) -> None:
+    def __init__(self, message: str, *, reason: KeyringProblem, backend: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.backend = backend
+
+
+def backend_name(backend: object) -> str:
+    """The dotted class name of a keyring backend, e.g. ``keyring.backends.SecretService.Keyring``."""
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _unsuitable(backend: KeyringBackend) -> str | None:
+    """Why the backend keyring chose is no real credential store (``None`` when it is one).
+
+    ``keyrings.alt``'s file backends keep secrets in a file under ``~/.local/share`` (base64 or weakly
+    encrypted), and every backend of priority < 1 is one keyring itself ranks as a last resort: our own 0600
+    file is the better fallback. The "fail" backend is left to raise ``NoKeyringError`` as before.
+    """
+    module = type(backend).__module__
+    if module == "keyring.backends.fail":
+        return None
+    if module.startswith("keyrings.alt.file"):
+        return "keeps secrets in a plain file"
+    try:
+        priority = float(backend.priority)
+    except Exception:  # a backend whose priority cannot be computed is not viable here
+        return "is not usable on this system"
+    if priority < 1:
+        return f"is a last-resort backend (priority {priority:g})"
+    return None
 
 
 def _wrap(exc: BaseException, action: str, service: str) -> KeyringUnavailableError:
@@ -90,33 +120,52 @@ class KeyringTokenStore:
 
     @property
     def location(self) -> str:
-        """Where the tokens live, for messages."""
-        return f"the system keyring (service {self.service!r})"
+        """Where the tokens live, for messages (with the backend's name once it is known)."""
+        if self._backend is None:
+            return f"the system keyring (service {self.service!r})"
+        return f"the system keyring ({backend_name(self._backend)}, service {self.service!r})"
 
     def _kr(self) -> KeyringBackend:
+        """The backend: the one given, else ``keyring.get_keyring()`` unless it is no real keyring."""
         if self._backend is None:
             import keyring
 
-            self._backend = keyring.get_keyring()
+            try:
+                backend = keyring.get_keyring()
+            except Exception as exc:
+                raise _wrap(exc, "use", self.service) from None
+            why = _unsuitable(backend)
+            if why is not None:
+                name = backend_name(backend)
+                raise KeyringUnavailableError(
+                    f"The keyring backend {name} {why}, so it is not used for the ChatGPT login "
+                    f"(service {self.service!r}).",
+                    reason="unsuitable",
+                    backend=name,
+                )
+            self._backend = backend
         return self._backend
 
     def _get(self, username: str) -> str | None:
+        backend = self._kr()
         try:
-            return self._kr().get_password(self.service, username)
+            return backend.get_password(self.service, username)
         except Exception as exc:  # every backend raises its own types
             raise _wrap(exc, "read", self.service) from None
 
     def _set(self, username: str, value: str) -> None:
+        backend = self._kr()
         try:
-            self._kr().set_password(self.service, username, value)
+            backend.set_password(self.service, username, value)
         except Exception as exc:
             raise _wrap(exc, "save", self.service) from None
 
     def _delete(self, username: str) -> None:
         from keyring.errors import PasswordDeleteError
 
+        backend = self._kr()
         try:
-            self._kr().delete_password(self.service, username)
+            backend.delete_password(self.service, username)
         except PasswordDeleteError:
             pass  # nothing stored under that name
         except Exception as exc:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RefreshLock", "lock_path_for"]
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _POLL = 0.01
 _POLL_MAX = 0.05
 
@@ -76,9 +77,16 @@ class RefreshLock:
 
             try:
                 ensure_private_dir(self.path.parent)
-                # filelock retries "cannot create" errors (ENOENT) until its timeout: fail fast instead
-                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+                # filelock retries "cannot create" errors (ENOENT) until its timeout: fail fast instead.
+                # O_NOFOLLOW: a symlink planted as the lock file must not make us open (or truncate) its target.
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600))
             except OSError as exc:
+                if self.path.is_symlink():
+                    raise TokenStoreError(
+                        f"The token refresh lock {self.path} is a symbolic link, which oauth-codex never "
+                        f"follows: remove it (`rm {self.path}`) and try again.",
+                        path=str(self.path),
+                    ) from None
                 raise self._unusable(exc) from None
             self._file_lock = FileLock(str(self.path), thread_local=False, mode=0o600)
         return self._file_lock

@@ -22,6 +22,23 @@ def plain_keyring(tmp_path: Path) -> PlaintextKeyring:
     return kr
 
 
+class TmpSystemKeyring(PlaintextKeyring):
+    """keyrings.alt's file backend posing as a real system keyring (priority 5), storing in tmp.
+
+    oauth-codex refuses keyrings.alt's file backends and any backend of priority < 1 when ``keyring`` picks
+    them itself; tests that need a working "system keyring" behind ``keyring.get_keyring()`` use this one.
+    """
+
+    priority = 5  # type: ignore[assignment]
+
+
+@pytest.fixture
+def tmp_system_keyring(tmp_path: Path) -> TmpSystemKeyring:
+    kr = TmpSystemKeyring()
+    kr.file_path = str(tmp_path / "system_keyring.cfg")  # type: ignore[misc]
+    return kr
+
+
 class FailingKeyring(KeyringBackend):
     """A keyring whose every call fails, like a broken D-Bus Secret Service or a locked store."""
 

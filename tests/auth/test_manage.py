@@ -25,10 +25,10 @@ from oauth_codex.testing import CodexEmulator
 
 
 @pytest.fixture
-def system_keyring(monkeypatch: pytest.MonkeyPatch, plain_keyring: PlaintextKeyring) -> PlaintextKeyring:
-    """Opt into a working 'system' keyring (keyrings.alt, in tmp) for this test."""
-    monkeypatch.setattr(keyring.core, "_keyring_backend", plain_keyring)
-    return plain_keyring
+def system_keyring(monkeypatch: pytest.MonkeyPatch, tmp_system_keyring: PlaintextKeyring) -> PlaintextKeyring:
+    """Opt into a working 'system' keyring (keyrings.alt posing as a priority-5 backend, in tmp)."""
+    monkeypatch.setattr(keyring.core, "_keyring_backend", tmp_system_keyring)
+    return tmp_system_keyring
 
 
 def point_at(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> OAuthConfig:

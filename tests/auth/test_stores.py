@@ -14,6 +14,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from oauth_codex.auth import AutoTokenStore, FileTokenStore, KeyringTokenStore, OAuthConfig, TokenData
 from oauth_codex.auth._keyring_store import CHUNK_CHARS, KeyringUnavailableError
+from oauth_codex.auth._locks import RefreshLock
 from oauth_codex.errors import TokenStoreError
 
 from ._jwt import make_jwt
@@ -71,12 +72,42 @@ def test_file_store_round_trip_modes_and_layout(tmp_path: Path) -> None:
 
 
 @posix_only
-def test_file_store_tightens_an_existing_home(tmp_path: Path) -> None:
+def test_file_store_never_chmods_an_existing_home(tmp_path: Path) -> None:
+    """Only directories the package creates get a mode (issue 15, item 2): a 0755 home stays 0755."""
     home = tmp_path / "home"
     home.mkdir(mode=0o755)
     home.chmod(0o755)
     FileTokenStore(home / "auth.json").save(sample())
-    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.stat().st_mode) == 0o755
+    assert stat.S_IMODE((home / "auth.json").stat().st_mode) == 0o600
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o1777, 0o775, 0o757])
+def test_a_home_others_can_write_to_is_refused_and_left_alone(tmp_path: Path, mode: int) -> None:
+    """CODEX_OAUTH_HOME=/tmp used to lose its sticky bit (chmod 0700); now it is refused, untouched."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    with pytest.raises(TokenStoreError, match="writable by other users") as info:
+        FileTokenStore(shared / "auth.json").save(sample())
+    assert str(shared) in str(info.value) and "CODEX_OAUTH_HOME" in str(info.value)
+    assert str(info.value).count(". ") == 0  # one sentence
+    assert stat.S_IMODE(shared.stat().st_mode) == mode
+    assert list(shared.iterdir()) == []
+    with pytest.raises(TokenStoreError, match="writable by other users"):
+        RefreshLock(shared / "auth.json.lock").hold_file().__enter__()
+    assert list(shared.iterdir()) == []
+
+
+@posix_only
+def test_a_home_owned_by_another_user_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    monkeypatch.setattr(os, "getuid", lambda: home.stat().st_uid + 1)  # as seen by another user
+    with pytest.raises(TokenStoreError, match="belongs to another user"):
+        FileTokenStore(home / "auth.json").save(sample())
+    assert not (home / "auth.json").exists()
 
 
 def test_file_store_default_path_follows_codex_oauth_home(
@@ -130,6 +161,49 @@ def test_file_store_reads_the_flat_legacy_layout(tmp_path: Path) -> None:
     assert tokens is not None
     assert (tokens.access_token, tokens.refresh_token, tokens.account_id) == ("at", "rt", "acct")
     assert tokens.last_refresh == datetime.fromtimestamp(1_900_000_000, UTC)
+
+
+@posix_only
+def test_a_symlinked_lock_file_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    """A symlink planted as auth.json.lock must not be followed (filelock 3.12-3.20.0 truncated its target)."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    (home / "auth.json.lock").symlink_to(victim)
+    with pytest.raises(TokenStoreError, match="is a symbolic link") as info:
+        with RefreshLock(home / "auth.json.lock").hold_file():
+            pass
+    assert str(home / "auth.json.lock") in str(info.value)
+    assert victim.read_text() == "keep me"
+
+
+@posix_only
+def test_the_backup_of_a_symlinked_corrupt_token_file_does_not_follow_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    elsewhere = tmp_path / "other-program.conf"
+    elsewhere.write_text("not a login, not ours")
+    store = FileTokenStore(home / "auth.json")
+    store.path.symlink_to(elsewhere)
+    caplog.set_level(logging.WARNING, logger="oauth_codex")
+    store.save(sample())
+    assert list(home.glob("auth.json.corrupt-*")) == []  # the target's content was not copied
+    assert elsewhere.read_text() == "not a login, not ours"
+    assert not store.path.is_symlink() and core(store.load()) == core(sample())
+    assert any(str(store.path) in r.getMessage() and "symbolic link" in r.getMessage() for r in caplog.records)
+
+
+def test_filelock_floor_is_a_fixed_release() -> None:
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    floor = next(re.search(r">=([\d.]+)", d).group(1) for d in deps if d.startswith("filelock"))  # type: ignore[union-attr]
+    assert tuple(int(x) for x in floor.split(".")) >= (3, 20, 3)
 
 
 def test_file_store_delete(tmp_path: Path) -> None:
@@ -233,6 +307,48 @@ def test_auto_falls_back_to_the_file_with_one_notice(
     notices = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(notices) == 1 and str(store.file_store.path) in notices[0].getMessage()
     assert store.location == str(store.file_store.path)
+
+
+class LowPriorityKeyring(PlaintextKeyring):
+    priority = 0.5  # type: ignore[assignment]
+
+
+@posix_only
+@pytest.mark.parametrize("kind", ["keyrings.alt", "low_priority"])
+def test_a_plain_file_or_last_resort_keyring_backend_counts_as_no_keyring(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """keyrings.alt (in the dev extra) must not silently become "the system keyring" (issue 15, item 1)."""
+    import keyring.core
+
+    backend = PlaintextKeyring() if kind == "keyrings.alt" else LowPriorityKeyring()
+    backend.file_path = str(tmp_path / "keyring_pass.cfg")  # type: ignore[misc]
+    monkeypatch.setattr(keyring.core, "_keyring_backend", backend)  # what keyring.get_keyring() picked
+    name = f"{type(backend).__module__}.{type(backend).__qualname__}"
+    caplog.set_level(logging.WARNING, logger="oauth_codex")
+    store = AutoTokenStore(OAuthConfig(home=tmp_path / "home"), legacy=[])
+    store.save(sample())
+    assert backend.get_password("oauth-codex", "default") is None
+    assert not Path(backend.file_path).exists()
+    assert stat.S_IMODE(store.file_store.path.stat().st_mode) == 0o600
+    assert core(store.load()) == core(sample())
+    assert str(store.file_store.path) in store.location and name in store.location
+    assert [r.getMessage() for r in caplog.records if name in r.getMessage()]
+    with pytest.raises(KeyringUnavailableError) as info:
+        KeyringTokenStore().load()
+    assert info.value.reason == "unsuitable" and info.value.backend == name
+
+
+def test_a_real_keyring_backend_is_named_in_the_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_system_keyring: PlaintextKeyring
+) -> None:
+    import keyring.core
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", tmp_system_keyring)
+    store = AutoTokenStore(OAuthConfig(home=tmp_path / "home"), legacy=[])
+    store.save(sample())
+    assert not store.file_store.path.exists()
+    assert "TmpSystemKeyring" in store.location and "system keyring" in store.location
 
 
 def test_keyring_mode_raises_instead_of_falling_back(tmp_path: Path, broken_keyring: FailingKeyring) -> None:
