@@ -43,6 +43,7 @@ from .errors import (
     StreamError,
     TokenStoreError,
     ToolCallRequiredError,
+    UsageBudgetExceededError,
     UsageLimitError,
 )
 from .types import (
@@ -54,6 +55,7 @@ from .types import (
     StreamEvent,
     ToolCall,
     Usage,
+    UsageSnapshot,
 )
 
 if TYPE_CHECKING:
@@ -97,7 +99,9 @@ __all__ = [
     "ToolCall",
     "ToolCallRequiredError",
     "Usage",
+    "UsageBudgetExceededError",
     "UsageLimitError",
+    "UsageSnapshot",
     "__version__",
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import ssl
 import threading
 import time
@@ -17,6 +18,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from ipaddress import ip_address
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack, overload
@@ -24,14 +26,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import _usage
 from ._call import Action, CallState, Mode
 from ._ratelimits import parse_rate_limits
 from ._request import RequestOptions, build_body, build_headers, user_agent
 from ._version import __version__
 from .auth._config import OAuthConfig
 from .auth._tokens import AccessToken, TokenProvider, TokenStore
-from .errors import APIError, CodexError, ToolCallRequiredError
-from .types import GenerateResult, RateLimits, StreamEvent
+from .errors import APIConnectionError, APIError, CodexError, ToolCallRequiredError, UsageLimitError
+from .types import GenerateResult, RateLimits, StreamEvent, UsageSnapshot
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM", "GenerateOptions"]
 
@@ -91,6 +94,12 @@ class CodexOAuthLLM:
     ``encrypted_content``) before the tool outputs, because ``store`` is false: pass ``previous_output=``
     (``result.output_items``) or let the client use the turn it remembers for those call ids (the last 256
     tool-calling turns of this instance), or include the assistant ``tool_calls`` in ``messages``.
+
+    Usage limits: ``usage()`` reports how full the plan's windows are. ``usage_budget`` (a share such as
+    0.9; default env ``CODEX_OAUTH_USAGE_BUDGET``) raises :class:`UsageBudgetExceededError` instead of
+    sending while the latest known usage of a window is at or over it. ``on_usage_limit="wait"`` (with
+    ``max_wait`` seconds) waits for a usage limit's reset and re-sends, calling ``on_wait(seconds_left,
+    error)`` at least once a second; the default ``"raise"`` never waits.
     """
 
     last_rate_limits: RateLimits | None
@@ -114,6 +123,10 @@ class CodexOAuthLLM:
         instructions: str | None = None,
         retry_backoff: float = 0.2,
         verify: ssl.SSLContext | bool = True,
+        usage_budget: float | None = None,
+        on_usage_limit: _usage.OnUsageLimit = "raise",
+        max_wait: float | None = None,
+        on_wait: _usage.OnWait | None = None,
     ) -> None:
         if api_mode != "responses":
             raise ValueError(
@@ -152,6 +165,14 @@ class CodexOAuthLLM:
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self._agent = user_agent()
+        self.usage_budget = (
+            _usage.check_budget(usage_budget) if usage_budget is not None else _usage.budget_from_env(os.environ)
+        )
+        self.max_wait = _usage.check_policy(on_usage_limit, max_wait)
+        self.on_usage_limit = on_usage_limit
+        self.on_wait = on_wait
+        self._limits_at = datetime.now(UTC)
+        self._usage_snapshot: UsageSnapshot | None = None
 
     def __repr__(self) -> str:
         return f"CodexOAuthLLM(model={self.model!r}, base_url={self.base_url!r})"
@@ -202,6 +223,7 @@ class CodexOAuthLLM:
         limits = parse_rate_limits(headers)
         if limits is not None:
             self.last_rate_limits = limits
+            self._limits_at = datetime.now(UTC)
         return limits
 
     def _prepare(self, mode: Mode, args: dict[str, Any]) -> CallState:
@@ -271,9 +293,11 @@ class CodexOAuthLLM:
         provider = self.token_provider
         token = provider.get_token()
         client = self._client()
+        waited = 0.0
         while True:
             outcome: tuple[Action, float] | CodexError | None
             try:
+                self._check_budget()
                 with client.stream(
                     "POST",
                     self.responses_url,
@@ -305,10 +329,17 @@ class CodexOAuthLLM:
                 outcome = call.on_transport_error(exc)
                 if isinstance(outcome, CodexError):
                     raise outcome from exc
+            except UsageLimitError as exc:  # the budget guard
+                outcome = exc
             if outcome is None:
                 if call.mode is not Mode.COLLECT:
                     self._finish_stream(call)
                 return
+            pause = self._usage_pause(call, outcome, waited)
+            if pause is not None and isinstance(outcome, UsageLimitError):
+                waited += pause
+                self._wait_for_reset(pause, outcome)
+                continue
             if isinstance(outcome, CodexError):
                 raise outcome
             action, delay = outcome
@@ -322,9 +353,11 @@ class CodexOAuthLLM:
         provider = self.token_provider
         token = await provider.aget_token()
         client = self._aclient()
+        waited = 0.0
         while True:
             outcome: tuple[Action, float] | CodexError | None
             try:
+                self._check_budget()
                 async with client.stream(
                     "POST",
                     self.responses_url,
@@ -356,10 +389,17 @@ class CodexOAuthLLM:
                 outcome = call.on_transport_error(exc)
                 if isinstance(outcome, CodexError):
                     raise outcome from exc
+            except UsageLimitError as exc:  # the budget guard
+                outcome = exc
             if outcome is None:
                 if call.mode is not Mode.COLLECT:
                     self._finish_stream(call)
                 return
+            pause = self._usage_pause(call, outcome, waited)
+            if pause is not None and isinstance(outcome, UsageLimitError):
+                waited += pause
+                await self._await_reset(pause, outcome)
+                continue
             if isinstance(outcome, CodexError):
                 raise outcome
             action, delay = outcome
@@ -662,6 +702,124 @@ class CodexOAuthLLM:
         headers["Accept"] = "application/json"
         return headers
 
+    # ------------------------------------------------------------------------------ usage limits
+    @property
+    def usage_url(self) -> str:
+        """``GET .../backend-api/wham/usage``, derived from ``base_url``."""
+        return _usage.usage_url(self.base_url)
+
+    def usage(self) -> UsageSnapshot:
+        """How much of the plan's usage windows is used (``GET .../backend-api/wham/usage``).
+
+        When the endpoint fails, the snapshot comes from the ``x-codex-*`` headers of this client's last
+        response (``source="headers"``); with no response yet, the endpoint's error is raised.
+        """
+        try:
+            provider = self.token_provider
+            token = provider.get_token()
+            resp = self._client().get(self.usage_url, headers=self._models_headers(token))
+            if resp.status_code == 401:
+                token = provider.force_refresh(token)
+                resp = self._client().get(self.usage_url, headers=self._models_headers(token))
+        except httpx.HTTPError as exc:
+            return self._usage_fallback(_unreachable(exc))
+        return self._usage_answer(resp)
+
+    async def ausage(self) -> UsageSnapshot:
+        """Async :meth:`usage`."""
+        try:
+            provider = self.token_provider
+            token = await provider.aget_token()
+            resp = await self._aclient().get(self.usage_url, headers=self._models_headers(token))
+            if resp.status_code == 401:
+                token = await provider.aforce_refresh(token)
+                resp = await self._aclient().get(self.usage_url, headers=self._models_headers(token))
+        except httpx.HTTPError as exc:
+            return self._usage_fallback(_unreachable(exc))
+        return self._usage_answer(resp)
+
+    def _usage_answer(self, resp: httpx.Response) -> UsageSnapshot:
+        self._note_rate_limits(resp.headers)
+        if resp.status_code != 200:
+            from ._transport import classify
+
+            return self._usage_fallback(classify(resp.status_code, resp.content, resp.headers))
+        try:
+            snapshot = _usage.parse_usage(resp.json(), fetched_at=datetime.now(UTC))
+        except ValueError:
+            return self._usage_fallback(
+                APIError(
+                    "The usage endpoint answered with something that is not a JSON object; check base_url.",
+                    status_code=resp.status_code,
+                    body=resp.text[:500],
+                )
+            )
+        self._usage_snapshot = snapshot
+        return snapshot
+
+    def _usage_fallback(self, error: CodexError) -> UsageSnapshot:
+        snapshot = self._headers_snapshot()
+        if snapshot is None:
+            raise error
+        return snapshot
+
+    def _headers_snapshot(self) -> UsageSnapshot | None:
+        limits = self.last_rate_limits
+        if limits is None:
+            return None
+        return _usage.snapshot_from_rate_limits(limits, fetched_at=self._limits_at)
+
+    def _known_usage(self) -> UsageSnapshot | None:
+        """The newest usage knowledge: the last usage() snapshot or the last response's headers."""
+        snapshot = self._usage_snapshot
+        if snapshot is not None and (self.last_rate_limits is None or snapshot.fetched_at >= self._limits_at):
+            return snapshot
+        return self._headers_snapshot()
+
+    def _check_budget(self) -> None:
+        if self.usage_budget is None:
+            return
+        error = _usage.budget_error(self._known_usage(), self.usage_budget, now=datetime.now(UTC))
+        if error is not None:
+            raise error
+
+    def _usage_pause(self, call: CallState, error: object, waited: float) -> float | None:
+        """Seconds to wait for a usage reset before re-sending ``call`` (``None``: do not wait)."""
+        if not isinstance(error, UsageLimitError) or call.yielded:
+            return None
+        return _usage.wait_seconds(error, max_wait=self.max_wait, waited=waited, now=datetime.now(UTC))
+
+    def _wait_for_reset(self, seconds: float, error: UsageLimitError) -> None:
+        """Sleep ``seconds`` in steps of at most 1 s (Ctrl-C interrupts at once), then re-check usage."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            if self.on_wait is not None:
+                self.on_wait(left, error)
+            if left <= 0:
+                break
+            time.sleep(min(1.0, left))
+        try:
+            self.usage()
+        except CodexError:
+            pass  # the re-sent request will tell
+
+    async def _await_reset(self, seconds: float, error: UsageLimitError) -> None:
+        """Async :meth:`_wait_for_reset` (task cancellation interrupts at once)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            left = max(0.0, deadline - loop.time())
+            if self.on_wait is not None:
+                self.on_wait(left, error)
+            if left <= 0:
+                break
+            await asyncio.sleep(min(1.0, left))
+        try:
+            await self.ausage()
+        except CodexError:
+            pass  # the re-sent request will tell
+
     # ------------------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         """Close the HTTP client this instance created (an injected one is left open)."""
@@ -747,6 +905,12 @@ def _oauth_provider(config: OAuthConfig, store: TokenStore | None, interactive: 
 
     resolved = store if store is not None else default_token_store(config)
     return OAuthTokenProvider(store=resolved, config=config, interactive=interactive)
+
+
+def _unreachable(exc: httpx.HTTPError) -> APIConnectionError:
+    return APIConnectionError(
+        f"Could not reach the usage endpoint ({type(exc).__name__}); check your network connection and base_url."
+    )
 
 
 def _parse_models(resp: httpx.Response) -> list[str]:

@@ -17,6 +17,7 @@ and never contains a token::
     │   ├── NotFoundError                 404 (e.g. a replayed server item id)
     │   ├── RateLimitError                429 rate limit (`retry_after`)
     │   │   └── UsageLimitError           429 usage_limit_reached / usage_not_included (`resets_at`, `plan_type`)
+    │   │       └── UsageBudgetExceededError  not sent: a window is at or over `usage_budget` (`window`)
     │   └── ServerError                   5xx after retries
     ├── APIConnectionError                could not reach the backend (after retries)
     │   └── APITimeoutError               connect/read timeout
@@ -54,6 +55,7 @@ __all__ = [
     "StreamError",
     "TokenStoreError",
     "ToolCallRequiredError",
+    "UsageBudgetExceededError",
     "UsageLimitError",
 ]
 
@@ -188,6 +190,31 @@ class UsageLimitError(RateLimitError):
         self.plan_type = plan_type
         self.resets_at = resets_at
         self.resets_in_seconds = resets_in_seconds
+
+
+class UsageBudgetExceededError(UsageLimitError):
+    """The request was not sent: a usage window is at or over the client's ``usage_budget``.
+
+    A :class:`UsageLimitError`, so handlers of usage limits catch it too (``status_code`` is 429 although
+    nothing was sent). ``window`` (``"primary"`` or ``"secondary"``), ``used_percent``, ``budget`` (a share,
+    e.g. 0.9) and ``resets_at`` say which window, how full, and when it resets.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        window: str,
+        used_percent: float,
+        budget: float,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("status_code", 429)
+        kwargs.setdefault("code", "usage_budget_exceeded")
+        super().__init__(message, **kwargs)
+        self.window = window
+        self.used_percent = used_percent
+        self.budget = budget
 
 
 class ServerError(APIError):

@@ -17,6 +17,7 @@ __all__ = [
     "StreamEvent",
     "ToolCall",
     "Usage",
+    "UsageSnapshot",
 ]
 
 FinishReason = Literal["stop", "tool_calls", "length", "content_filter"]
@@ -104,6 +105,36 @@ class RateLimits(BaseModel):
     promo_message: str | None = None
     raw: dict[str, str] = Field(default_factory=dict)
     families: dict[str, ModelRateLimits] = Field(default_factory=dict)
+
+
+class UsageSnapshot(BaseModel):
+    """How much of the plan's Codex usage is used: :meth:`CodexOAuthLLM.usage() <oauth_codex.CodexOAuthLLM.usage>`.
+
+    ``primary`` is the short window (5 h on paid plans, the week on free), ``secondary`` the weekly one,
+    ``code_review`` the code-review window when the backend reports it; each has ``used_percent``,
+    ``window_minutes`` and ``resets_at`` (aware UTC). ``source`` says where the numbers come from:
+    ``"usage_endpoint"`` (``GET /backend-api/wham/usage``) or ``"headers"`` (the ``x-codex-*`` headers of the
+    last response, when the endpoint failed). ``raw`` is what was parsed (hidden from ``repr``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    plan_type: str | None = None
+    primary: RateLimitWindow | None = None
+    secondary: RateLimitWindow | None = None
+    code_review: RateLimitWindow | None = None
+    credits: Credits | None = None
+    fetched_at: datetime
+    source: Literal["usage_endpoint", "headers"]
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    def windows(self) -> dict[str, RateLimitWindow]:
+        """The windows that limit requests (``primary``, ``secondary``) that are present, by name."""
+        return {
+            name: window
+            for name, window in (("primary", self.primary), ("secondary", self.secondary))
+            if window is not None
+        }
 
 
 class GenerateResult(BaseModel):

@@ -19,7 +19,7 @@ EXPORTED = {
     "OAuthConfig", "PermissionDeniedError", "RateLimitError", "RateLimitWindow", "RateLimits", "RefreshTokenError",
     "ResponseAccumulator", "ServerError", "StaticTokenProvider", "StreamError", "StreamEvent", "TokenData",
     "TokenProvider", "TokenStore", "TokenStoreError", "ToolCall", "ToolCallRequiredError", "Usage",
-    "UsageLimitError", "__version__",
+    "UsageBudgetExceededError", "UsageLimitError", "UsageSnapshot", "__version__",
 }
 
 

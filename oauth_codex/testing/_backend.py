@@ -17,6 +17,7 @@ from ._jwt import open_sealed, seal, verify_jwt
 from ._model import AnswerSettings, count_input_tokens, run_model
 from ._server import HttpRequest, Reply, StreamReply
 from ._state import AccessRecord, EmulatorState, Settings
+from ._usage import UsageMeter
 from ._validate import detail, invalid_request, validate_body
 
 __all__ = ["Backend", "FAILURE_MESSAGES"]
@@ -63,6 +64,8 @@ class Backend:
         self.answer = AnswerSettings()
         self.stream_options = StreamOptions()
         self.started_at = state.clock.now()
+        self.meter = UsageMeter(self.started_at, settings)
+        self.usage_faults = FaultQueue()
 
     # ---------------------------------------------------------------------------------------- bearer
     def authenticate(self, request: HttpRequest) -> tuple[AccessRecord | None, Reply | None]:
@@ -86,39 +89,47 @@ class Backend:
 
     # ----------------------------------------------------------------------------------- rate limits
     def rate_limit_headers(self, plan_type: str, exhausted: bool = False) -> list[tuple[str, str]]:
-        """The ``x-codex-*`` headers; used-percent rises by ``usage_percent_step`` per served request."""
+        """The ``x-codex-*`` headers (:class:`UsageMeter`: used-percent rises per served request)."""
         now = self.state.clock.now()
         with self.state.lock:
             served = self.state.responses_served
-        free = plan_type == "free"
-        primary_window = 10080 if free else 300
-        secondary_window = 0 if free else 10080
-        primary_used = 100.0 if exhausted else min(100.0, served * self.settings.usage_percent_step)
-        secondary_used = 0.0 if free else min(100.0, served * self.settings.usage_percent_step / 5)
-        elapsed = now - self.started_at
-        primary_after = int(primary_window * 60 - elapsed % (primary_window * 60))
-        secondary_after = (
-            int(secondary_window * 60 - elapsed % (secondary_window * 60)) if secondary_window else 0
-        )
+        primary, secondary = self.meter.windows(plan_type, now, served, exhausted=exhausted)
+        credits = _credits(plan_type)
         headers = [
             ("x-codex-plan-type", plan_type),
             ("x-codex-active-limit", "codex"),
-            ("x-codex-primary-used-percent", f"{primary_used:g}"),
-            ("x-codex-primary-window-minutes", str(primary_window)),
-            ("x-codex-primary-reset-after-seconds", str(primary_after)),
-            ("x-codex-primary-reset-at", str(int(now) + primary_after)),
-            ("x-codex-secondary-used-percent", f"{secondary_used:g}"),
-            ("x-codex-secondary-window-minutes", str(secondary_window)),
-            ("x-codex-secondary-reset-after-seconds", str(secondary_after)),
-            ("x-codex-secondary-reset-at", str(int(now) + secondary_after) if secondary_window else ""),
+            ("x-codex-primary-used-percent", f"{primary.used_percent:g}"),
+            ("x-codex-primary-window-minutes", str(primary.minutes)),
+            ("x-codex-primary-reset-after-seconds", str(primary.reset_after)),
+            ("x-codex-primary-reset-at", str(primary.reset_at)),
+            ("x-codex-secondary-used-percent", f"{secondary.used_percent:g}"),
+            ("x-codex-secondary-window-minutes", str(secondary.minutes)),
+            ("x-codex-secondary-reset-after-seconds", str(secondary.reset_after)),
+            ("x-codex-secondary-reset-at", "" if secondary.reset_at is None else str(secondary.reset_at)),
             ("x-codex-primary-over-secondary-limit-percent", "0"),
-            ("x-codex-credits-has-credits", "False"),
-            ("x-codex-credits-unlimited", "False"),
-            ("x-codex-credits-balance", "0" if not free else ""),
+            ("x-codex-credits-has-credits", str(credits["has_credits"])),
+            ("x-codex-credits-unlimited", str(credits["unlimited"])),
+            ("x-codex-credits-balance", credits["balance"] or ""),
             ("x-models-etag", 'W/"emulator-models-1"'),
             ("x-oai-request-id", str(uuid.uuid4())),
         ]
         return headers
+
+    # ---------------------------------------------------------------------------------- wham/usage
+    def usage(self, request: HttpRequest) -> Reply:
+        """``GET /backend-api/wham/usage``: the numbers of the ``x-codex-*`` headers, as JSON."""
+        record, error = self.authenticate(request)
+        if error is not None:
+            return error
+        assert record is not None
+        fault = self.usage_faults.take()
+        if fault is not None:
+            return Reply.json(int(fault.params["status"]), {"detail": "Usage is unavailable (emulator)."})
+        plan = record.account.plan_type
+        with self.state.lock:
+            served = self.state.responses_served
+        doc = self.meter.usage_document(plan, self.state.clock.now(), served, _credits(plan))
+        return Reply.json(200, doc)
 
     # ------------------------------------------------------------------------------------- /models
     def allowed_models(self, plan_type: str) -> list[str]:
@@ -160,6 +171,11 @@ class Backend:
         delay_fault = self.delays.take()
         delay = float(delay_fault.params["delay"]) if delay_fault else 0.0
         fault = self._take_http_fault()
+        if fault is None:
+            with self.state.lock:
+                served = self.state.responses_served
+            if self.meter.limited(self.state.clock.now(), served) is not None:
+                fault = Fault("usage_limit", 0, {"scripted": True})
         if fault is not None:
             fault_reply = self._http_fault_reply(fault, plan)
             fault_reply.delay = delay
@@ -215,16 +231,19 @@ class Backend:
         kind = fault.kind
         if kind in {"usage_limit", "usage_not_included"}:
             plan = str(p.get("plan_type") or plan)
-            headers = self.rate_limit_headers(plan, exhausted=kind == "usage_limit")
-            reset_after = int(dict(headers)["x-codex-primary-reset-after-seconds"])
+            exhausted = kind == "usage_limit" and not p.get("scripted")  # a scripted limit sets its window
+            headers = self.rate_limit_headers(plan, exhausted=exhausted)
             if kind == "usage_limit":
+                # resets_at is the exhausted window's reset-at header (SPEC §4.7)
+                values = dict(headers)
+                window = "primary" if values["x-codex-primary-used-percent"] == "100" else "secondary"
                 error: dict[str, Any] = {
                     "type": "usage_limit_reached",
                     "message": "The usage limit has been reached",
                     "plan_type": plan,
-                    "resets_at": int(self.state.clock.now()) + reset_after,
+                    "resets_at": int(values[f"x-codex-{window}-reset-at"]),
                     "eligible_promo": None,
-                    "resets_in_seconds": reset_after,
+                    "resets_in_seconds": int(values[f"x-codex-{window}-reset-after-seconds"]),
                 }
             else:
                 error = {
@@ -326,6 +345,11 @@ class Backend:
                 "param": None,
             }
             reply.events = [*head, error]
+
+
+def _credits(plan_type: str) -> dict[str, Any]:
+    """The account's credits (none), as both the headers and wham/usage report them."""
+    return {"has_credits": False, "unlimited": False, "balance": None if plan_type == "free" else "0"}
 
 
 def _reply(status: int, payload: dict[str, Any], delay: float) -> Reply:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..auth._config import DEFAULT_CLIENT_ID, OAuthConfig
 from ..auth._tokens import MemoryTokenStore, TokenData
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["CodexEmulator"]
 
 RESPONSES_PATH = "/backend-api/codex/responses"
+USAGE_PATH = "/backend-api/wham/usage"
 
 
 class CodexEmulator:
@@ -137,6 +138,7 @@ class CodexEmulator:
         router.add("GET", "/deviceauth/callback", auth.device_callback)
         router.add("POST", RESPONSES_PATH, backend.responses)
         router.add("GET", "/backend-api/codex/models", backend.models)
+        router.add("GET", USAGE_PATH, backend.usage)
         return router
 
     # ---------------------------------------------------------------------------------- lifecycle
@@ -313,6 +315,11 @@ class CodexEmulator:
         return [r for r in self.requests if r.method == "POST" and r.path == RESPONSES_PATH]
 
     @property
+    def usage_requests(self) -> list[RecordedRequest]:
+        """Only the ``GET /backend-api/wham/usage`` requests."""
+        return [r for r in self.requests if r.method == "GET" and r.path == USAGE_PATH]
+
+    @property
     def grant_counts(self) -> dict[str, int]:
         """Token-endpoint requests per ``grant_type`` (failed ones too), e.g. ``{"refresh_token": 1}``."""
         with self._state.lock:
@@ -326,9 +333,42 @@ class CodexEmulator:
             self._state.grant_counts.clear()
 
     # ------------------------------------------------------------------------------ backend faults
-    def usage_limit(self, times: int = 1, plan_type: str | None = None, status: int = 429) -> None:
-        """``usage_limit_reached`` with ``resets_at`` and 100 % headers; ``status=404`` too."""
-        self._backend.http_faults.add("usage_limit", times, plan_type=plan_type, status=status)
+    def usage_limit(
+        self,
+        times: int = 1,
+        plan_type: str | None = None,
+        status: int = 429,
+        *,
+        resets_in: float | None = None,
+        window: Literal["primary", "secondary"] = "primary",
+    ) -> None:
+        """``usage_limit_reached`` with ``resets_at`` and 100 % headers; ``status=404`` too.
+
+        By default the next ``times`` requests get it. With ``resets_in`` (seconds of emulator time) the
+        ``window`` is used up instead: every ``/responses`` request gets the 429 and both the headers and
+        ``wham/usage`` show 100 % until ``resets_at`` (now + ``resets_in``, rounded up to a whole second),
+        when the limit lifts and the window starts again empty (``times`` is not used then).
+        """
+        if resets_in is None:
+            self._backend.http_faults.add("usage_limit", times, plan_type=plan_type, status=status)
+            return
+        if resets_in <= 0:
+            raise ValueError("resets_in must be > 0 seconds")
+        self._backend.meter.exhaust(window, self.now() + resets_in)
+
+    def set_usage(self, primary: float | None = None, secondary: float | None = None) -> None:
+        """Set the used percent of the windows now (each served response still adds ``usage_percent_step``)."""
+        with self._state.lock:
+            served = self._state.responses_served
+        for name, value in (("primary", primary), ("secondary", secondary)):
+            if value is not None:
+                if not 0 <= value <= 100:
+                    raise ValueError("used percent must be between 0 and 100")
+                self._backend.meter.set_used(name, value, served)  # type: ignore[arg-type]
+
+    def usage_endpoint_error(self, status: int = 500, times: int = 1) -> None:
+        """``GET /backend-api/wham/usage`` answers ``status`` with a JSON ``detail`` for the next requests."""
+        self._backend.usage_faults.add("usage_error", times, status=status)
 
     def usage_not_included(self, times: int = 1, plan_type: str | None = None) -> None:
         """429 ``usage_not_included``."""
@@ -409,6 +449,7 @@ class CodexEmulator:
         """Drop every pending fault (backend and token endpoint) and the token-endpoint delay."""
         for queue in (
             self._backend.http_faults,
+            self._backend.usage_faults,
             self._backend.stream_faults,
             self._backend.delays,
             self._auth.token_faults,
