@@ -13,16 +13,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 SERVER = r"""
-import json, sys
+import json, os, sys
+from oauth_codex.auth import FileTokenStore
 from oauth_codex.testing import CodexEmulator
-emu = CodexEmulator(sequence_numbers=False)
+emu = CodexEmulator(sequence_numbers=False, tls=sys.argv[2] == "tls")
 emu.start()
 emu.set_answer(deltas=int(sys.argv[1]))
 tokens = emu.login_tokens()
-print(json.dumps({"base_url": emu.base_url, "token": tokens.access_token, "account_id": tokens.account_id}),
-      flush=True)
+env = emu.env()
+FileTokenStore(os.path.join(env["CODEX_OAUTH_HOME"], "auth.json")).save(tokens)
+print(json.dumps({"base_url": emu.base_url, "token": tokens.access_token, "account_id": tokens.account_id,
+                  "env": env, "ca_bundle": emu.ca_bundle if sys.argv[2] == "tls" else None}), flush=True)
 sys.stdin.read()
 emu.stop()
 """
@@ -33,10 +37,17 @@ INSTRUCTIONS = "You are a helpful assistant."
 
 
 @contextlib.contextmanager
-def emulator_process(deltas: int) -> Iterator[dict[str, str]]:
-    """Run the emulator in a child process; yield its ``base_url``, access ``token`` and ``account_id``."""
+def emulator_process(deltas: int, tls: bool = False) -> Iterator[dict[str, Any]]:
+    """Run the emulator in a child process; yield its ``base_url``, access ``token`` and ``account_id``.
+
+    Also ``env`` (the ``CODEX_OAUTH_*`` variables, with a private home whose ``auth.json`` holds the login)
+    and, with ``tls``, ``ca_bundle`` (the PEM file of its throwaway CA).
+    """
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(deltas)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", SERVER, str(deltas), "tls" if tls else "plain"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import webbrowser
 
 __all__ = ["browser_available", "in_notebook", "is_interactive"]
 
@@ -43,6 +42,8 @@ def browser_available() -> bool:
         return False
     if ssh and not has_display:
         return False
+    import webbrowser  # only when a login may open a browser (it imports shlex, shutil, subprocess)
+
     try:
         webbrowser.get()
     except webbrowser.Error:

@@ -220,10 +220,27 @@ class OAuthTokenProvider:
         raise failure
 
     # -- drivers ---------------------------------------------------------------------------------------
+    def _stored_fresh(self, reason: Reason) -> AccessToken | None:
+        """A fresh login straight from the store, without the file lock (the first call of a process).
+
+        Stores replace their content atomically, so an unlocked read sees a whole login; anything short of a
+        fresh token (none, expiring, unreadable) goes the locked way, which reads again.
+        """
+        if reason != "ensure":
+            return None
+        try:
+            stored = self._load()
+        except TokenStoreError:
+            return None
+        if stored is None or needs_refresh(stored, self._clock(), self.skew_seconds):
+            return None
+        self._tokens = stored
+        return self._access(stored)
+
     def _run(self, reason: Reason, rejected: str | None, *, allow_login: bool = True) -> AccessToken:
         with self._lock.hold_thread():
             if reason != "force":
-                fresh = self._fresh_cached(rejected)
+                fresh = self._fresh_cached(rejected) or self._stored_fresh(reason)
                 if fresh is not None:
                     return fresh
             try:
@@ -237,7 +254,7 @@ class OAuthTokenProvider:
 
     async def _arun(self, reason: Reason, rejected: str | None) -> AccessToken:
         async with self._lock.ahold_thread():
-            fresh = self._fresh_cached(rejected)
+            fresh = self._fresh_cached(rejected) or self._stored_fresh(reason)
             if fresh is not None:
                 return fresh
             try:

@@ -54,3 +54,18 @@ def test_expired_login_still_refreshes(codex_emulator: CodexEmulator) -> None:
     )
     assert provider.get_token().token != tokens.access_token
     assert codex_emulator.grant_counts.get("refresh_token") == 1
+
+
+def test_valid_stored_login_takes_no_file_lock(codex_emulator: CodexEmulator, tmp_path: Any) -> None:
+    from oauth_codex.auth import FileTokenStore
+
+    store = FileTokenStore(tmp_path / "home" / "auth.json")
+    store.save(codex_emulator.login_tokens())
+    provider = OAuthTokenProvider(store, codex_emulator.oauth_config(), interactive=False)
+    assert provider.get_token().token
+    assert not store.lock_path.exists()  # read without the cross-process lock: nothing to refresh
+    later = time.time() + 864000
+    expiring = OAuthTokenProvider(store, codex_emulator.oauth_config(), interactive=False, clock=lambda: later)
+    assert expiring.get_token().token
+    assert store.lock_path.exists()  # a refresh still runs under the lock
+    assert codex_emulator.grant_counts.get("refresh_token") == 1
