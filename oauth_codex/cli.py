@@ -4,7 +4,7 @@ Commands::
 
     oauth-codex login [--browser | --paste | --device]   sign in with ChatGPT and store the tokens
     oauth-codex status [--json]                          who is logged in, plan, token expiry, rate limits
-    oauth-codex logout [--no-revoke]                     revoke and remove the stored login everywhere
+    oauth-codex logout [--no-revoke]                     remove the stored login everywhere and revoke it
     oauth-codex import-codex-auth [--path FILE]          copy the Codex CLI's login ($CODEX_HOME/auth.json)
     oauth-codex chat ["prompt" | -] [--model M] [--stream]  one request (no prompt or "-": read stdin)
     oauth-codex models                                   list the models the backend offers
@@ -109,9 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     logout = commands.add_parser(
         "logout",
-        help="revoke and remove the stored login",
-        description="Revoke the refresh token (best effort) and remove the login from the keyring, the token "
-        "file and the legacy codex-oauth-llm locations. The Codex CLI's own login is not touched.",
+        help="remove the stored login and revoke it",
+        description="Remove the login from the keyring, the token file and the legacy codex-oauth-llm "
+        "locations, then revoke its refresh token. A login copied by import-codex-auth is not revoked while "
+        "its refresh token is still the Codex CLI's (that would log the CLI out); the CLI's own file is never "
+        "touched. Exit code 1 when the revocation failed (the local copy is removed either way).",
     )
     logout.add_argument(
         "--no-revoke",
@@ -125,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the Codex CLI's login into oauth-codex",
         description="Copy the ChatGPT login of the Codex CLI ($CODEX_HOME/auth.json, default "
         "~/.codex/auth.json) into oauth-codex's store. The CLI's file is only read. Both then refresh "
-        "independently: the first to refresh spends the other's refresh token.",
+        "independently: the first to refresh spends the other's refresh token. `oauth-codex logout` removes "
+        "the copy without revoking the CLI's refresh token.",
     )
     imp.add_argument("--path", type=Path, default=None, help="the auth.json to import")
 
@@ -323,12 +326,25 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_logout(args: argparse.Namespace) -> int:
     from .auth import logout
 
-    if logout(_config(), revoke=args.revoke):
-        _err(
-            "Logged out: the login was removed from this machine" + (" and revoked." if args.revoke else ".")
-        )
-    else:
+    result = logout(_config(), revoke=args.revoke)
+    if not result:
         _err("Not logged in; nothing to remove.")
+        return EXIT_OK
+    if result.revocation_error is not None:
+        _err(
+            f"Logged out: removed locally, revocation failed ({result.revocation_error}): revoke sessions in "
+            "ChatGPT settings (Settings > Security) if this login must stop working now."
+        )
+        return EXIT_FAILURE
+    if result.kept_codex_cli_token:
+        _err(
+            "Logged out: the login was removed from this machine; its refresh token was imported from the "
+            "Codex CLI and is still the CLI's, so it was not revoked (the Codex CLI stays logged in)."
+        )
+    elif result.revoked:
+        _err("Logged out: the login was removed from this machine and revoked.")
+    else:
+        _err("Logged out: the login was removed from this machine (not revoked).")
     return EXIT_OK
 
 

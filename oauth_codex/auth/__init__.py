@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._file_store import FileTokenStore
     from ._keyring_store import KeyringTokenStore
     from ._login import LoginMode, alogin, login
-    from ._manage import import_codex_cli_auth, logout, refresh
+    from ._manage import LogoutResult, import_codex_cli_auth, logout, refresh
     from ._provider import OAuthTokenProvider
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "FileTokenStore",
     "KeyringTokenStore",
     "LoginMode",
+    "LogoutResult",
     "MemoryTokenStore",
     "OAuthConfig",
     "OAuthTokenProvider",
@@ -62,6 +63,7 @@ _LAZY = {
     "LoginMode": "._login",
     "alogin": "._login",
     "login": "._login",
+    "LogoutResult": "._manage",
     "import_codex_cli_auth": "._manage",
     "logout": "._manage",
     "refresh": "._manage",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,7 +23,12 @@ from ._provider import OAuthTokenProvider
 from ._tokens import TokenData, TokenStore
 from ._wire import HttpReply, revoke_request
 
-__all__ = ["codex_cli_auth_path", "import_codex_cli_auth", "logout", "refresh"]
+__all__ = ["IMPORTED_KEY", "LogoutResult", "codex_cli_auth_path", "import_codex_cli_auth", "logout", "refresh"]
+
+#: ``auth.json`` key recording that a login was copied from the Codex CLI: ``{"from": path,
+#: "refresh_token_sha256": hash}``. While the stored refresh token still hashes to that value it is the CLI's
+#: own, and ``logout`` does not revoke it.
+IMPORTED_KEY = "oauth_codex_imported"
 
 log = get_logger(__name__)
 
@@ -42,10 +49,56 @@ def refresh(
     return provider.refresh()
 
 
-def _revoke_flow(config: OAuthConfig, tokens: TokenData) -> Flow[bool]:
+@dataclass(frozen=True)
+class LogoutResult:
+    """What :func:`logout` did; truthy when a login was found and removed.
+
+    ``revoked``: every refresh token that was due for revocation was revoked. ``revocation_error``: why a
+    revocation failed (no secret in it), ``None`` when none failed or ``revoke=False``.
+    ``kept_codex_cli_token``: a login imported from the Codex CLI still held the CLI's own refresh token,
+    so it was not revoked (that would log the CLI out too).
+    """
+
+    removed: bool
+    revoked: bool = False
+    revocation_error: str | None = None
+    kept_codex_cli_token: bool = False
+
+    def __bool__(self) -> bool:
+        return self.removed
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_codex_cli_token(tokens: TokenData) -> bool:
+    """Whether ``tokens`` were imported from the Codex CLI and still hold the CLI's refresh token."""
+    marker = tokens.extra.get(IMPORTED_KEY)
+    if not isinstance(marker, dict) or not tokens.refresh_token:
+        return False
+    return marker.get("refresh_token_sha256") == _sha256(tokens.refresh_token)
+
+
+def _revoke_flow(config: OAuthConfig, tokens: TokenData) -> Flow[str | None]:
+    """Revoke ``tokens``; returns ``None`` on success, else why it failed."""
     endpoints = yield from resolve_endpoints(config, purpose="refresh")
     reply: HttpReply = yield Http(revoke_request(config, endpoints.revocation_endpoint, tokens))
-    return 200 <= reply.status < 300
+    if 200 <= reply.status < 300:
+        return None
+    return f"the auth server answered HTTP {reply.status}"
+
+
+def _revoke(config: OAuthConfig, tokens: TokenData, http_client: httpx.Client | None) -> str | None:
+    try:
+        return run_sync(_revoke_flow(config, tokens), client=http_client)
+    except httpx.TimeoutException:
+        return "the auth server did not answer in time"
+    except httpx.HTTPError as exc:
+        return f"the auth server could not be reached ({type(exc).__name__})"
+    except Exception as exc:  # a discovery or configuration error: the local logout already happened
+        log.debug("oauth-codex: token revocation failed (%s)", type(exc).__name__)
+        return type(exc).__name__
 
 
 def logout(
@@ -54,13 +107,14 @@ def logout(
     store: TokenStore | None = None,
     revoke: bool = True,
     http_client: httpx.Client | None = None,
-) -> bool:
-    """Sign out: revoke the refresh token (best effort) and delete the login.
+) -> LogoutResult:
+    """Sign out: delete the login, then revoke its refresh token; returns a :class:`LogoutResult`.
 
     Without ``store``, the login is removed from every place oauth-codex keeps one: the keyring (service
     ``oauth-codex``), ``$CODEX_OAUTH_HOME/auth.json`` and the codex-oauth-llm legacy locations. With
-    ``store``, from that store only. The Codex CLI's own ``auth.json`` is never touched. Returns whether a
-    login was found.
+    ``store``, from that store only. The Codex CLI's own ``auth.json`` is never touched, and a login imported
+    from it is not revoked while its refresh token is still the CLI's. The result is truthy when a login was
+    found; ``revocation_error`` says why a revocation failed (the local copy is gone either way).
     """
     config = config or OAuthConfig.from_env()
     targets: list[TokenStore]
@@ -82,6 +136,8 @@ def logout(
                 target.delete()
             except KeyringUnavailableError:
                 pass
+    errors: list[str] = []
+    kept = attempted = False
     if revoke:
         seen: set[str] = set()
         for tokens in found:
@@ -89,11 +145,19 @@ def logout(
             if key in seen:
                 continue
             seen.add(key)
-            try:
-                run_sync(_revoke_flow(config, tokens), client=http_client)
-            except Exception as exc:  # best effort: the local logout already happened
-                log.debug("oauth-codex: token revocation failed (%s)", type(exc).__name__)
-    return bool(found)
+            if is_codex_cli_token(tokens):
+                kept = True
+                continue
+            attempted = True
+            error = _revoke(config, tokens, http_client)
+            if error is not None:
+                errors.append(error)
+    return LogoutResult(
+        removed=bool(found),
+        revoked=attempted and not errors,
+        revocation_error=errors[0] if errors else None,
+        kept_codex_cli_token=kept,
+    )
 
 
 def codex_cli_auth_path() -> Path:
@@ -112,7 +176,8 @@ def import_codex_cli_auth(
 
     The CLI's file is only read, never written. Afterwards both programs hold the same refresh token and
     rotate it independently: whichever refreshes first spends the other's copy, so the other must log in
-    again. Raises :class:`~oauth_codex.errors.NotAuthenticatedError` when there is no such file or it holds an
+    again. The copy remembers it was imported, so :func:`logout` does not revoke the CLI's refresh token.
+    Raises :class:`~oauth_codex.errors.NotAuthenticatedError` when there is no such file or it holds an
     API key instead of a ChatGPT login, and :class:`~oauth_codex.errors.TokenStoreError` when it is corrupted.
     """
     source = Path(path).expanduser() if path is not None else codex_cli_auth_path()
@@ -142,6 +207,8 @@ def import_codex_cli_auth(
         raise TokenStoreError(f"{source} holds no ChatGPT login ({exc}).", path=str(source)) from None
     # copy the ChatGPT login only: an API key the CLI keeps beside it stays in the CLI's file
     extra = {k: v for k, v in tokens.extra.items() if k != "OPENAI_API_KEY"}
+    if tokens.refresh_token:  # logout must not revoke the CLI's own refresh token (see is_codex_cli_token)
+        extra[IMPORTED_KEY] = {"from": str(source), "refresh_token_sha256": _sha256(tokens.refresh_token)}
     tokens = tokens.model_copy(update={"account_id": tokens.resolved_account_id(), "extra": extra})
     config = config or OAuthConfig.from_env()
     target = store if store is not None else default_token_store(config)

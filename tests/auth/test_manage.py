@@ -63,7 +63,8 @@ def test_logout_revokes_and_removes_every_copy(
     KeyringTokenStore("codex-oauth-llm", backend=system_keyring).save(emu.login_tokens())  # legacy
     legacy_file = FileTokenStore(Path.home() / ".codex_oauth_llm" / "auth.json")
     legacy_file.save(emu.login_tokens())
-    assert logout(config) is True
+    result = logout(config)
+    assert result.removed is True and result.revoked is True and result.revocation_error is None
     assert KeyringTokenStore(backend=system_keyring).load() is None
     assert KeyringTokenStore("codex-oauth-llm", backend=system_keyring).load() is None
     assert not (config.home_dir / "auth.json").exists() and not legacy_file.path.exists()
@@ -73,7 +74,7 @@ def test_logout_revokes_and_removes_every_copy(
     # the revoked refresh token is dead at the auth server
     with pytest.raises(RefreshTokenError):
         refresh(config, store=MemoryTokenStore(tokens))
-    assert logout(config) is False
+    assert logout(config).removed is False
 
 
 def test_logout_without_revoke_and_with_an_unreachable_server(
@@ -81,12 +82,44 @@ def test_logout_without_revoke_and_with_an_unreachable_server(
 ) -> None:
     config = point_at(emu, monkeypatch)
     default_token_store(config).save(emu.login_tokens())
-    assert logout(config, revoke=False) is True
+    result = logout(config, revoke=False)
+    assert result.removed is True and result.revoked is False and result.revocation_error is None
     assert not any(r.path == "/oauth/revoke" for r in emu.requests)
-    store = MemoryTokenStore(emu.login_tokens())
+    tokens = emu.login_tokens()
+    store = MemoryTokenStore(tokens)
     offline = emu.oauth_config(issuer="http://127.0.0.1:9")
-    assert logout(offline, store=store) is True  # revocation is best effort
-    assert store.load() is None
+    result = logout(offline, store=store)
+    assert store.load() is None  # removed locally whatever the revocation did
+    # ... and the outcome is reported, not "revoked" (issue 15, item 4): the refresh token still works
+    assert result.removed is True and result.revoked is False
+    assert result.revocation_error is not None and "could not be reached" in result.revocation_error
+    assert bool(result) is True
+    assert refresh(emu.oauth_config(), store=MemoryTokenStore(tokens)).access_token
+
+
+def test_logout_after_import_keeps_the_codex_cli_refresh_token(
+    emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revoking an imported login would log the Codex CLI out as well (issue 15, item 5)."""
+    config = point_at(emu, monkeypatch)
+    cli_tokens = emu.login_tokens()
+    _write_codex_file(Path(os.environ["CODEX_HOME"]) / "auth.json", cli_tokens.to_auth_json())
+    import_codex_cli_auth(config=config)
+    result = logout(config)
+    assert result.removed is True and result.kept_codex_cli_token is True and result.revocation_error is None
+    assert not any(r.path == "/oauth/revoke" for r in emu.requests)
+    assert refresh(emu.oauth_config(), store=MemoryTokenStore(cli_tokens)).access_token  # the CLI still works
+
+    # once our copy has refreshed, its refresh token is ours (the CLI's is spent): logout revokes it
+    emu2_tokens = emu.login_tokens()
+    _write_codex_file(Path(os.environ["CODEX_HOME"]) / "auth.json", emu2_tokens.to_auth_json())
+    import_codex_cli_auth(config=config)
+    ours = refresh(config)
+    result = logout(config)
+    assert result.kept_codex_cli_token is False and result.revoked is True
+    assert [r for r in emu.requests if r.path == "/oauth/revoke"]
+    with pytest.raises(RefreshTokenError):
+        refresh(emu.oauth_config(), store=MemoryTokenStore(ours))
 
 
 def test_logout_removes_a_corrupted_file(emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,7 +127,7 @@ def test_logout_removes_a_corrupted_file(emu: CodexEmulator, monkeypatch: pytest
     path = config.home_dir / "auth.json"
     path.parent.mkdir(parents=True)
     path.write_text("{broken")
-    assert logout(config) is False
+    assert logout(config).removed is False
     assert not path.exists()
 
 

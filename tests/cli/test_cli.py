@@ -277,6 +277,39 @@ def test_import_codex_auth(emu: CodexEmulator, capsys: pytest.CaptureFixture[str
         assert secret not in err
 
 
+def test_logout_says_when_revocation_failed_and_exits_1(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login_paste(capsys, monkeypatch)
+    tokens = stored()
+    assert tokens is not None
+    # the auth server is unreachable at logout time (revocation goes to the issuer's /oauth/revoke)
+    monkeypatch.setenv("CODEX_OAUTH_AUTHORIZATION_ENDPOINT", "http://127.0.0.1:9/oauth/authorize")
+    assert main(["logout"]) == 1
+    err = capsys.readouterr().err
+    assert "removed locally, revocation failed (" in err and "ChatGPT settings" in err
+    assert "and revoked" not in err
+    assert stored() is None
+    for secret in secrets_in(tokens):
+        assert secret not in err
+
+
+def test_logout_after_import_does_not_revoke_the_codex_cli_token(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    codex_file = Path(os.environ["CODEX_HOME"]) / "auth.json"
+    codex_file.parent.mkdir(parents=True)
+    codex_file.write_text(json.dumps(emu.login_tokens().to_auth_json()))
+    assert main(["import-codex-auth"]) == 0
+    capsys.readouterr()
+    assert main(["logout"]) == 0
+    err = capsys.readouterr().err
+    assert "not revoked" in err and "Codex CLI" in err
+    assert not any(r.path == "/oauth/revoke" for r in emu.requests)
+    assert main(["logout", "--help"]) == 0
+    assert "is not revoked while its refresh token is still the Codex CLI" in " ".join(capsys.readouterr().out.split())
+
+
 def test_import_codex_auth_from_a_path_and_errors(
     emu: CodexEmulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
