@@ -301,18 +301,36 @@ class ResponseAccumulator:
         )
 
 
+_new_event = StreamEvent.__new__
+_setattr = object.__setattr__
+
+
 def make_stream_event(event: dict[str, Any]) -> StreamEvent:
-    """A :class:`StreamEvent` for a raw event dict (no validation: the hot path builds many)."""
+    """A :class:`StreamEvent` for a raw event dict (no validation: the hot path builds one per event).
+
+    Equal to ``StreamEvent.model_construct(type=..., delta=..., item=..., response=..., raw=event)``, which
+    is what it does minus the generic field loop: about a third of the cost per event
+    (``tests/unit/test_accumulate.py`` checks the two stay identical).
+    """
     delta = event.get("delta")
     item = event.get("item")
     response = event.get("response")
-    return StreamEvent.model_construct(
-        type=event.get("type", ""),
-        delta=delta if isinstance(delta, str) else None,
-        item=item if isinstance(item, dict) else None,
-        response=response if isinstance(response, dict) else None,
-        raw=event,
+    obj = _new_event(StreamEvent)
+    _setattr(
+        obj,
+        "__dict__",
+        {
+            "type": event.get("type", ""),
+            "delta": delta if isinstance(delta, str) else None,
+            "item": item if isinstance(item, dict) else None,
+            "response": response if isinstance(response, dict) else None,
+            "raw": event,
+        },
     )
+    _setattr(obj, "__pydantic_fields_set__", {"type", "delta", "item", "response", "raw"})
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", None)
+    return obj
 
 
 def replay_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,31 @@ def test_parallel_calls_keep_output_index_order() -> None:
     result = run([call(1, "b"), call(0, "a"), done]).result()
     assert [c.id for c in result.tool_calls] == ["a", "b"]
     assert result.tool_calls[0].arguments == {}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "response.output_text.delta", "delta": "hi", "sequence_number": 3},
+        {"type": "response.output_item.done", "item": {"type": "message", "content": []}},
+        {"type": "response.completed", "response": {"id": "r", "output": []}},
+        {"type": "response.function_call_arguments.delta", "delta": 5, "item": "not a dict"},
+        {"no": "type"},
+    ],
+)
+def test_make_stream_event_is_model_construct(event: dict[str, Any]) -> None:
+    """The hand-built fast path stays identical to pydantic's model_construct (fields, fields_set, copies)."""
+    fast = make_stream_event(event)
+    delta, item, response = event.get("delta"), event.get("item"), event.get("response")
+    slow = StreamEvent.model_construct(
+        type=event.get("type", ""),
+        delta=delta if isinstance(delta, str) else None,
+        item=item if isinstance(item, dict) else None,
+        response=response if isinstance(response, dict) else None,
+        raw=event,
+    )
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_copy(update={"delta": "x"}).delta == "x"
+    assert pickle.loads(pickle.dumps(fast)) == slow
