@@ -57,6 +57,7 @@ __all__ = [
     "CodexServerError",
     "CodexStreamError",
     "CodexTokenStoreError",
+    "CodexUsageBudgetExceededError",
     "CodexUsageLimitError",
     "translate_error",
 ]
@@ -116,6 +117,10 @@ class CodexUsageLimitError(core.UsageLimitError, ModelRateLimitError):
     is_retryable = False
 
 
+class CodexUsageBudgetExceededError(core.UsageBudgetExceededError, CodexUsageLimitError):
+    """Not sent: a usage window is at or over ``usage_budget``; not retryable before ``resets_at``."""
+
+
 class CodexServerError(core.ServerError, ModelAPIError):
     """5xx after the core client's retries."""
 
@@ -140,6 +145,7 @@ class CodexContextWindowExceededError(core.ContextWindowExceededError, ContextOv
 _MAPPING: tuple[tuple[type[core.CodexError], type[core.CodexError]], ...] = (
     (core.ContextWindowExceededError, CodexContextWindowExceededError),
     (core.StreamError, CodexStreamError),
+    (core.UsageBudgetExceededError, CodexUsageBudgetExceededError),
     (core.UsageLimitError, CodexUsageLimitError),
     (core.RateLimitError, CodexRateLimitError),
     (core.ModelNotSupportedError, CodexModelNotSupportedError),

@@ -33,7 +33,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from oauth_codex.auth._config import OAuthConfig
 from oauth_codex.auth._tokens import TokenProvider, TokenStore
 from oauth_codex.client import DEFAULT_MODEL, CodexOAuthLLM
-from oauth_codex.errors import CodexError
+from oauth_codex.errors import CodexError, UsageLimitError
 from oauth_codex.types import StreamEvent
 
 from ._convert import MODEL_PROVIDER, StreamConverter, convert_messages
@@ -78,6 +78,7 @@ _CALL_OPTIONS = frozenset(
 _API_KEY_NAMES = ("api_key", "openai_api_key")
 _SHARED_FIELDS = (
     "client",
+    "on_wait",
     "token_store",
     "token_provider",
     "oauth_config",
@@ -201,6 +202,19 @@ class ChatCodexOAuth(BaseChatModel):
     async_http_client: httpx.AsyncClient | None = Field(default=None, exclude=True, repr=False)
     """An ``httpx.AsyncClient`` for the core client to send with."""
 
+    usage_budget: float | None = None
+    """Stop before sending when a usage window is at least this full (a share, e.g. 0.9); raises
+    ``UsageBudgetExceededError``. Default: ``CODEX_OAUTH_USAGE_BUDGET`` or no budget."""
+
+    on_usage_limit: Literal["raise", "wait"] = "raise"
+    """``"wait"``: on a usage limit whose reset is within ``max_wait``, wait for it and re-send."""
+
+    max_wait: float | None = None
+    """The longest wait for a usage reset, in seconds (required with ``on_usage_limit="wait"``)."""
+
+    on_wait: Callable[[float, UsageLimitError], object] | None = Field(default=None, exclude=True, repr=False)
+    """Called with ``(seconds_left, error)`` at least once a second while waiting for a reset."""
+
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     _core: CodexOAuthLLM | None = PrivateAttr(default=None)
@@ -312,6 +326,10 @@ class ChatCodexOAuth(BaseChatModel):
             "async_http_client": self.async_http_client,
             "originator": self.originator,
             "instructions": self.instructions,
+            "usage_budget": self.usage_budget,
+            "on_usage_limit": self.on_usage_limit,
+            "max_wait": self.max_wait,
+            "on_wait": self.on_wait,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout

@@ -11,7 +11,7 @@ classification stay in the core client; its typed errors (``oauth_codex.errors``
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -40,7 +40,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.tools.types import BaseTool
 from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
 
-from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore
+from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore, UsageLimitError
 from oauth_codex.client import DEFAULT_MODEL
 
 from ._convert import resolve_tool_choice, to_core_messages, to_tool_specs, tool_selections
@@ -122,6 +122,13 @@ class CodexOAuth(FunctionCallingLLM):
     context_window: int | None = Field(default=None, gt=0, description="Override the model's context window.")
     temperature: float | None = Field(default=None, description="Accepted for compatibility; never sent.")
     max_output_tokens: int | None = Field(default=None, description="Accepted for compatibility; never sent.")
+    usage_budget: float | None = Field(
+        default=None, description="Stop before sending when a usage window is this full (e.g. 0.9)."
+    )
+    on_usage_limit: Literal["raise", "wait"] = Field(
+        default="raise", description="'wait': wait for a usage limit's reset (within max_wait) and re-send."
+    )
+    max_wait: float | None = Field(default=None, description="Longest wait for a usage reset, in seconds.")
 
     _client: CodexOAuthLLM = PrivateAttr()
     _owns_client: bool = PrivateAttr(default=False)
@@ -148,6 +155,10 @@ class CodexOAuth(FunctionCallingLLM):
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         originator: str | None = None,
+        usage_budget: float | None = None,
+        on_usage_limit: Literal["raise", "wait"] = "raise",
+        max_wait: float | None = None,
+        on_wait: Callable[[float, UsageLimitError], object] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -162,6 +173,9 @@ class CodexOAuth(FunctionCallingLLM):
             timeout=timeout,
             base_url=base_url,
             context_window=context_window,
+            usage_budget=usage_budget,
+            on_usage_limit=on_usage_limit,
+            max_wait=max_wait,
             **kwargs,
         )
         if client is None:
@@ -179,6 +193,10 @@ class CodexOAuth(FunctionCallingLLM):
                 http_client=http_client,
                 async_http_client=async_http_client,
                 originator=originator,
+                usage_budget=usage_budget,
+                on_usage_limit=on_usage_limit,
+                max_wait=max_wait,
+                on_wait=on_wait,
                 **options,
             )
             self._owns_client = True
