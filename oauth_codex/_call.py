@@ -14,7 +14,7 @@ response; a failure that is not retried raises without its held events.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -124,6 +124,22 @@ class CallState:
             held, self.held = self.held, []
             return (*held, out)
         return _NOTHING
+
+    def feed(self, chunk: bytes) -> Iterator[str | StreamEvent]:
+        """Decode one chunk of the response body and yield what to hand to the caller for its events.
+
+        Lazy: each event is folded in when the caller asks for the next output, so a caller that stops early
+        leaves the rest of the stream unread (the loop then closes the connection instead of reusing it).
+        """
+        return self._steps(self.decoder.feed(chunk))
+
+    def flush(self) -> Iterator[str | StreamEvent]:
+        """The body ended: decode what the last chunk left over and yield what to hand to the caller."""
+        return self._steps(self.decoder.flush())
+
+    def _steps(self, events: list[dict[str, Any]]) -> Iterator[str | StreamEvent]:
+        for event in events:
+            yield from self.step(event)
 
     @property
     def finished(self) -> bool:

@@ -12,11 +12,11 @@ import json
 import platform
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from ._options import RequestOptions
 from ._tools import ensure_strict_schema, to_response_tools
 from ._version import __version__
 from .auth._tokens import AccessToken
@@ -40,29 +40,6 @@ _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _SCHEMA_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-@dataclass
-class RequestOptions:
-    """Everything one call asks for (the parameters of ``generate`` and friends)."""
-
-    model: str
-    prompt: str | None = None
-    messages: Sequence[Mapping[str, Any]] | None = None
-    instructions: str | None = None
-    tools: Sequence[Any] | None = None
-    tool_results: Sequence[Mapping[str, Any]] | None = None
-    tool_choice: Any = None
-    parallel_tool_calls: bool | None = None
-    response_format: Any = None
-    strict_output: bool = False
-    reasoning: Mapping[str, Any] | None = None
-    store: bool = False
-    text: Mapping[str, Any] | None = None
-    include: Sequence[str] | None = None
-    prompt_cache_key: str | None = None
-    previous_output: Sequence[Mapping[str, Any]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 def build_body(
     options: RequestOptions, *, default_instructions: str | None = None, session_id: str
 ) -> dict[str, Any]:
@@ -71,49 +48,54 @@ def build_body(
     Raises ``ValueError`` for input the backend cannot take (no prompt and no messages, unknown roles, a tool
     message without ``tool_call_id``, ...). ``session_id`` is the default ``prompt_cache_key``.
     """
-    if not options.model or not isinstance(options.model, str):
+    model = options.get("model")
+    prompt = options.get("prompt")
+    messages = options.get("messages")
+    if not model or not isinstance(model, str):
         raise ValueError("model must be a non-empty string such as 'gpt-5.5'")
-    if options.prompt is None and not options.messages:
+    if prompt is None and not messages:
         raise ValueError("Pass a prompt='...' or a non-empty messages=[...] list.")
-    if options.prompt is not None and not isinstance(options.prompt, str):
-        raise ValueError(f"prompt must be a string, not {type(options.prompt).__name__}")
-    system_texts, items = convert_messages(options.messages or [])
-    if options.prompt is not None:
-        items.append(_user_message(options.prompt))
-    if options.tool_results:
-        outputs = tool_results_to_items(options.tool_results)
-        if options.previous_output:
-            items.extend(_replay_items(options.previous_output, items))
+    if prompt is not None and not isinstance(prompt, str):
+        raise ValueError(f"prompt must be a string, not {type(prompt).__name__}")
+    system_texts, items = convert_messages(messages or [])
+    if prompt is not None:
+        items.append(_user_message(prompt))
+    tool_results = options.get("tool_results")
+    previous_output = options.get("previous_output")
+    if tool_results:
+        outputs = tool_results_to_items(tool_results)
+        if previous_output:
+            items.extend(_replay_items(previous_output, items))
         items.extend(outputs)
-    elif options.previous_output:
-        items.extend(_replay_items(options.previous_output, items))
+    elif previous_output:
+        items.extend(_replay_items(previous_output, items))
 
-    instructions = "\n\n".join(t for t in [options.instructions or "", *system_texts] if t and t.strip())
+    instructions = "\n\n".join(t for t in [options.get("instructions") or "", *system_texts] if t and t.strip())
     if not instructions:
         instructions = default_instructions or DEFAULT_INSTRUCTIONS
 
+    include = options.get("include")
     body: dict[str, Any] = {
-        "model": options.model,
+        "model": model,
         "instructions": instructions,
         "input": items,
-        "tools": to_response_tools(options.tools, strict=options.strict_output),
-        "tool_choice": _tool_choice(options.tool_choice),
-        "parallel_tool_calls": bool(options.parallel_tool_calls)
-        if options.parallel_tool_calls is not None
-        else False,
-        "store": options.store,
+        "tools": to_response_tools(options.get("tools"), strict=bool(options.get("strict_output"))),
+        "tool_choice": _tool_choice(options.get("tool_choice")),
+        "parallel_tool_calls": bool(options.get("parallel_tool_calls")),
+        "store": bool(options.get("store")),
         "stream": True,
-        "include": list(DEFAULT_INCLUDE if options.include is None else options.include),
-        "prompt_cache_key": options.prompt_cache_key or session_id,
+        "include": list(DEFAULT_INCLUDE if include is None else include),
+        "prompt_cache_key": options.get("prompt_cache_key") or session_id,
     }
-    if options.reasoning is not None:
-        body["reasoning"] = dict(options.reasoning)
-    text: dict[str, Any] = dict(options.text or {})
-    if options.response_format is not None:
-        text["format"] = response_format_to_text_format(options.response_format)
+    reasoning = options.get("reasoning")
+    if reasoning is not None:
+        body["reasoning"] = dict(reasoning)
+    text: dict[str, Any] = dict(options.get("text") or {})
+    response_format = options.get("response_format")
+    if response_format is not None:
+        text["format"] = response_format_to_text_format(response_format)
     if text:
         body["text"] = text
-    body.update(options.extra)
     return body
 
 

@@ -21,15 +21,16 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from ipaddress import ip_address
 from types import TracebackType
-from typing import Any, Literal, TypedDict, Unpack, overload
+from typing import Any, Literal, Unpack, overload
 from urllib.parse import urlsplit
 
 import httpx
 
 from . import _usage
 from ._call import Action, CallState, Mode
+from ._options import GenerateOptions, RequestOptions, check_options, with_options
 from ._ratelimits import parse_rate_limits
-from ._request import RequestOptions, build_body, build_headers, user_agent
+from ._request import build_body, build_headers, user_agent
 from ._version import __version__
 from .auth._config import OAuthConfig
 from .auth._tokens import AccessToken, TokenProvider, TokenStore
@@ -43,30 +44,6 @@ DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 _TRUSTED_HOSTS = ("chatgpt.com",)
 _MEMORY_SIZE = 256
-
-
-class GenerateOptions(TypedDict, total=False):
-    """The keyword options shared by ``generate``, ``agenerate``, ``generate_stream`` and ``agenerate_stream``.
-
-    Documented on :meth:`CodexOAuthLLM.generate`. Useful to type a wrapper:
-    ``def ask(**options: Unpack[GenerateOptions])``.
-    """
-
-    model: str | None
-    messages: Sequence[Mapping[str, Any]] | None
-    instructions: str | None
-    tools: Sequence[Any] | None
-    tool_results: Sequence[Mapping[str, Any]] | None
-    tool_choice: Any
-    parallel_tool_calls: bool | None
-    response_format: Any
-    strict_output: bool
-    reasoning: Mapping[str, Any] | None
-    store: bool
-    text: Mapping[str, Any] | None
-    include: Sequence[str] | None
-    prompt_cache_key: str | None
-    previous_output: Sequence[Mapping[str, Any]] | None
 
 
 class CodexOAuthLLM:
@@ -226,28 +203,14 @@ class CodexOAuthLLM:
             self._limits_at = datetime.now(UTC)
         return limits
 
-    def _prepare(self, mode: Mode, args: dict[str, Any]) -> CallState:
-        options = RequestOptions(
-            model=args.get("model") or self.model or DEFAULT_MODEL,
-            prompt=args.get("prompt"),
-            messages=args.get("messages"),
-            instructions=args.get("instructions"),
-            tools=args.get("tools"),
-            tool_results=args.get("tool_results"),
-            tool_choice=args.get("tool_choice"),
-            parallel_tool_calls=args.get("parallel_tool_calls"),
-            response_format=args.get("response_format"),
-            strict_output=bool(args.get("strict_output")),
-            reasoning=args.get("reasoning"),
-            store=bool(args.get("store")),
-            text=args.get("text"),
-            include=args.get("include"),
-            prompt_cache_key=args.get("prompt_cache_key"),
-            previous_output=args.get("previous_output"),
-        )
-        if options.tool_results and options.previous_output is None:
-            options.previous_output = self._recall(options.tool_results)
-        body = build_body(options, default_instructions=self.instructions, session_id=self.session_id)
+    def _prepare(self, method: str, mode: Mode, prompt: str | None, options: GenerateOptions) -> CallState:
+        check_options(method, options)
+        model = options.get("model") or self.model or DEFAULT_MODEL
+        request: RequestOptions = {**options, "prompt": prompt, "model": model}
+        tool_results = request.get("tool_results")
+        if tool_results and request.get("previous_output") is None:
+            request["previous_output"] = self._recall(tool_results)
+        body = build_body(request, default_instructions=self.instructions, session_id=self.session_id)
         _check_tool_pairs(body["input"])
         return CallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),
@@ -309,21 +272,18 @@ class CodexOAuthLLM:
                         outcome = call.on_status(resp.status_code, resp.read(), resp.headers)
                     else:
                         call.start(limits)
-                        decoder = call.decoder
                         chunks = resp.iter_bytes()
                         for chunk in chunks:
-                            for event in decoder.feed(chunk):
-                                outs = call.step(event)
-                                if call.finished:
+                            for out in call.feed(chunk):
+                                if call.finished:  # before the caller, who may stop here, sees the end
                                     _drain(chunks)
-                                for out in outs:
-                                    yield out
+                                yield out
                             if call.finished:
+                                _drain(chunks)  # generate(): the terminal event yields nothing
                                 break
                         else:
-                            for event in decoder.flush():
-                                for out in call.step(event):
-                                    yield out
+                            for out in call.flush():
+                                yield out
                         outcome = call.on_end()
             except httpx.HTTPError as exc:
                 outcome = call.on_transport_error(exc)
@@ -369,21 +329,18 @@ class CodexOAuthLLM:
                         outcome = call.on_status(resp.status_code, await resp.aread(), resp.headers)
                     else:
                         call.start(limits)
-                        decoder = call.decoder
                         achunks = resp.aiter_bytes()
                         async for chunk in achunks:
-                            for event in decoder.feed(chunk):
-                                outs = call.step(event)
-                                if call.finished:
+                            for out in call.feed(chunk):
+                                if call.finished:  # before the caller, who may stop here, sees the end
                                     await _adrain(achunks)
-                                for out in outs:
-                                    yield out
+                                yield out
                             if call.finished:
+                                await _adrain(achunks)  # generate(): the terminal event yields nothing
                                 break
                         else:
-                            for event in decoder.flush():
-                                for out in call.step(event):
-                                    yield out
+                            for out in call.flush():
+                                yield out
                         outcome = call.on_end()
             except httpx.HTTPError as exc:
                 outcome = call.on_transport_error(exc)
@@ -436,26 +393,13 @@ class CodexOAuthLLM:
         **options: Unpack[GenerateOptions],
     ) -> str | GenerateResult: ...
 
+    @with_options
     def generate(
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
         return_details: bool = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> str | GenerateResult:
         """Send one request; return the answer text (the :class:`GenerateResult` with ``return_details``).
 
@@ -474,7 +418,7 @@ class CodexOAuthLLM:
         ``return_details=True``, which returns ``finish_reason="length"``), and the
         :mod:`oauth_codex.errors` HTTP errors (``BadRequestError``, ``UsageLimitError``, ...).
         """
-        call = self._prepare(Mode.COLLECT, locals())
+        call = self._prepare("generate", Mode.COLLECT, prompt, options)
         for _ in self._run(call):
             pass
         return self._finish(call, return_details=return_details)
@@ -506,29 +450,16 @@ class CodexOAuthLLM:
         **options: Unpack[GenerateOptions],
     ) -> str | GenerateResult: ...
 
+    @with_options
     async def agenerate(
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
         return_details: bool = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> str | GenerateResult:
         """Async :meth:`generate` (same parameters, results and errors)."""
-        call = self._prepare(Mode.COLLECT, locals())
+        call = self._prepare("agenerate", Mode.COLLECT, prompt, options)
         async for _ in self._arun(call):
             pass
         return self._finish(call, return_details=return_details)
@@ -539,7 +470,6 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        return_details: bool = False,
         raw_events: Literal[False] = False,
         **options: Unpack[GenerateOptions],
     ) -> Iterator[str]: ...
@@ -549,7 +479,6 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        return_details: bool = False,
         raw_events: Literal[True],
         **options: Unpack[GenerateOptions],
     ) -> Iterator[StreamEvent]: ...
@@ -559,37 +488,22 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        return_details: bool = False,
         raw_events: bool,
         **options: Unpack[GenerateOptions],
     ) -> Iterator[str | StreamEvent]: ...
 
+    @with_options
     def generate_stream(
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
-        return_details: bool = False,
         raw_events: bool = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> Iterator[str | StreamEvent]:
         """Stream the answer: text deltas, or every event as :class:`StreamEvent` with ``raw_events=True``.
 
-        Same parameters as :meth:`generate` (``return_details`` is accepted and ignored). Input errors raise
-        here; network and backend errors raise while iterating. Text mode ends with
+        Same options as :meth:`generate` (``return_details`` is not one of them: it raises ``TypeError``). Input
+        errors raise here; network and backend errors raise while iterating. Text mode ends with
         :class:`StreamError` (``partial_text`` = what was yielded) when the response failed, was cut off or is
         incomplete, and with :class:`ToolCallRequiredError` when the model asked for tools (use
         ``raw_events=True`` for tool-enabled streaming). With ``raw_events=True`` the last event is
@@ -599,7 +513,7 @@ class CodexOAuthLLM:
         wait for the first content-bearing event). Feed the events to a
         :class:`~oauth_codex.ResponseAccumulator` to get a :class:`GenerateResult`.
         """
-        call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
+        call = self._prepare("generate_stream", Mode.RAW if raw_events else Mode.TEXT, prompt, options)
         return self._run(call)
 
     @overload
@@ -607,7 +521,6 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        return_details: bool = False,
         raw_events: Literal[False] = False,
         **options: Unpack[GenerateOptions],
     ) -> AsyncIterator[str]: ...
@@ -617,7 +530,6 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        return_details: bool = False,
         raw_events: Literal[True],
         **options: Unpack[GenerateOptions],
     ) -> AsyncIterator[StreamEvent]: ...
@@ -627,35 +539,20 @@ class CodexOAuthLLM:
         self,
         prompt: str | None = None,
         *,
-        return_details: bool = False,
         raw_events: bool,
         **options: Unpack[GenerateOptions],
     ) -> AsyncIterator[str | StreamEvent]: ...
 
+    @with_options
     def agenerate_stream(
         self,
         prompt: str | None = None,
         *,
-        model: str | None = None,
-        messages: Sequence[Mapping[str, Any]] | None = None,
-        instructions: str | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_results: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: Any = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Any = None,
-        strict_output: bool = False,
-        reasoning: Mapping[str, Any] | None = None,
-        store: bool = False,
-        return_details: bool = False,
         raw_events: bool = False,
-        text: Mapping[str, Any] | None = None,
-        include: Sequence[str] | None = None,
-        prompt_cache_key: str | None = None,
-        previous_output: Sequence[Mapping[str, Any]] | None = None,
+        **options: Unpack[GenerateOptions],
     ) -> AsyncIterator[str | StreamEvent]:
         """Async :meth:`generate_stream` (use ``async for``; same parameters, events and errors)."""
-        call = self._prepare(Mode.RAW if raw_events else Mode.TEXT, locals())
+        call = self._prepare("agenerate_stream", Mode.RAW if raw_events else Mode.TEXT, prompt, options)
         return self._arun(call)
 
     def _finish_stream(self, call: CallState) -> None:

@@ -19,6 +19,8 @@ def sync_calls(llm: CodexOAuthLLM, flag: bool) -> None:
     assert_type(llm.generate_stream(prompt="x"), Iterator[str])
     assert_type(llm.generate_stream(prompt="x", raw_events=True), Iterator[StreamEvent])
     assert_type(llm.generate_stream(prompt="x", raw_events=flag), Iterator[str | StreamEvent])
+    llm.generate_stream(prompt="x", return_details=True)  # type: ignore[call-overload]  # generate() only
+    llm.generate(prompt="x", reasonning={"effort": "low"})  # type: ignore[call-overload]  # misspelt option
     acc = ResponseAccumulator()
     for event in llm.generate_stream(prompt="x", raw_events=True):
         acc.add(event)

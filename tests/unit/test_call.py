@@ -121,3 +121,33 @@ def test_raw_mode_failure_before_content_is_retried_and_its_events_dropped() -> 
     assert isinstance(call.on_end(), tuple)  # nothing reached the caller: re-sent
     call.start(None)
     assert call.held == []  # the first attempt's bookkeeping never reaches the caller
+
+
+def _frame(event: str) -> bytes:
+    return f"event: x\ndata: {event}\n\n".encode()
+
+
+DELTA = '{"type":"response.output_text.delta","output_index":0,"delta":"%s"}'
+COMPLETED = '{"type":"response.completed","response":{"id":"resp_1","output":[]}}'
+
+
+def test_feed_decodes_chunks_and_returns_what_to_yield_per_mode() -> None:
+    body = _frame(DELTA % "Hel") + _frame(DELTA % "lo") + _frame(COMPLETED)
+    for mode, expected in [(Mode.COLLECT, 0), (Mode.TEXT, 2), (Mode.RAW, 3)]:
+        call = state(mode)
+        call.start(None)
+        outs = [out for i in range(0, len(body), 7) for out in call.feed(body[i : i + 7])]
+        assert len(outs) == expected and call.finished and list(call.flush()) == []
+        assert call.acc.text == "Hello" and call.yielded is (expected > 0)
+    call = state(Mode.TEXT)
+    call.start(None)
+    assert list(call.feed(_frame(DELTA % "a")[:-1])) == []  # the frame is not complete yet
+    assert list(call.flush()) == ["a"]  # the body ended: the decoder's leftover is decoded
+
+
+def test_feed_folds_an_event_in_only_when_the_caller_asks_for_the_next_output() -> None:
+    call = state(Mode.TEXT)
+    call.start(None)
+    outs = call.feed(_frame(DELTA % "a") + _frame(DELTA % "b") + _frame(COMPLETED))
+    assert next(outs) == "a" and call.acc.text == "a" and not call.finished
+    assert list(outs) == ["b"] and call.finished
