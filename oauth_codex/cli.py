@@ -8,6 +8,7 @@ Commands::
     oauth-codex import-codex-auth [--path FILE]          copy the Codex CLI's login ($CODEX_HOME/auth.json)
     oauth-codex chat ["prompt" | -] [--model M] [--stream]  one request (no prompt or "-": read stdin)
     oauth-codex models                                   list the models the backend offers
+    oauth-codex usage [--json]                           how full the plan's usage windows are, when they reset
     oauth-codex emulator [--host H] [--port P]           serve the offline auth server + backend
     oauth-codex demo                                     the whole flow against an in-process emulator
     oauth-codex --version
@@ -36,7 +37,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .auth import OAuthConfig, TokenData
-    from .types import RateLimits
+    from .types import RateLimits, UsageSnapshot
 
 __all__ = ["build_parser", "main"]
 
@@ -142,6 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--model", default=None, help="model slug (default: gpt-5.5)")
     chat.add_argument("--stream", action="store_true", help="print the answer as it streams")
     chat.add_argument("--instructions", default=None, help="system instructions")
+    chat.add_argument(
+        "--wait-for-reset",
+        type=_duration,
+        default=None,
+        metavar="MAX",
+        help="on a usage limit that resets within MAX (seconds, or 30m, 5h, 1d), wait for the reset with a "
+        "countdown on stderr and send again (Ctrl-C stops waiting)",
+    )
+
+    usage = commands.add_parser(
+        "usage",
+        help="show how much of the plan's usage is left",
+        description="Show each usage window of the ChatGPT plan (the 5-hour and the weekly one, the code review "
+        "one when reported) as a bar with its used percent and reset time, plus credits and plan. Asks the "
+        "usage endpoint; when that fails, shows the numbers of the last response the CLI recorded.",
+    )
+    usage.add_argument("--json", action="store_true", help="print the usage snapshot as JSON")
 
     commands.add_parser(
         "models",
@@ -168,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------------------------------- helpers
+
+
+def _duration(text: str) -> float:
+    from ._usage_text import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _err(text: str) -> None:
@@ -238,15 +265,6 @@ def _load_rate_limits(config: OAuthConfig) -> tuple[RateLimits, str] | None:
         return None
 
 
-def _window(name: str, window: Any, now: datetime) -> str:
-    parts = [f"{name}: {window.used_percent:g}% used"]
-    if window.window_minutes:
-        parts.append(f"of a {window.window_minutes}-minute window")
-    if window.resets_at:
-        parts.append(f"resets {_when(window.resets_at, now)}")
-    return " ".join(parts)
-
-
 def _status_doc(tokens: TokenData, location: str, config: OAuthConfig) -> dict[str, Any]:
     expires = tokens.expires_at
     limits = _load_rate_limits(config)
@@ -307,19 +325,59 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not tokens.refresh_token:
         print("  refresh token: none (log in again when the access token expires)")
     print(f"  stored in:     {store.location}")
+    snapshot = _recorded_usage(config)
+    if snapshot is None:
+        print("  usage:         none recorded yet (run `oauth-codex usage`)")
+    else:
+        print(f"  usage:         as of {_when(snapshot.fetched_at, now)}; `oauth-codex usage` for live numbers")
+        _print_usage(snapshot, now, indent="    ")
+    return EXIT_OK
+
+
+def _recorded_usage(config: OAuthConfig) -> UsageSnapshot | None:
+    """The rate limits recorded by the last ``chat``/``models``/``usage`` as a snapshot (``"headers"``)."""
+    from ._usage import snapshot_from_rate_limits
+
     limits = _load_rate_limits(config)
     if limits is None:
-        print("  rate limits:   none recorded yet (run `oauth-codex chat ...`)")
-    else:
-        rate_limits, recorded = limits
-        windows = [
-            _window(name, window, now)
-            for name, window in (("primary", rate_limits.primary), ("secondary", rate_limits.secondary))
-            if window is not None
-        ]
-        print(f"  rate limits:   as of {recorded or 'unknown'}")
-        for line in windows or ["no windows reported"]:
-            print(f"    {line}")
+        return None
+    try:
+        recorded = datetime.fromisoformat(limits[1])
+    except ValueError:
+        recorded = datetime.fromtimestamp(0, UTC)
+    return snapshot_from_rate_limits(limits[0], fetched_at=recorded)
+
+
+def _print_usage(snapshot: UsageSnapshot, now: datetime, indent: str = "  ") -> None:
+    from ._usage_text import usage_lines
+
+    for line in usage_lines(snapshot, now):
+        print(indent + line)
+
+
+def _cmd_usage(args: argparse.Namespace) -> int:
+    from .client import CodexOAuthLLM
+    from .errors import AuthError, CodexError
+
+    config = _config()
+    with CodexOAuthLLM(oauth_config=config, interactive=False) as llm:
+        try:
+            snapshot = llm.usage()
+        except AuthError:
+            raise
+        except CodexError as exc:  # the endpoint failed: the numbers of the last recorded response
+            recorded = _recorded_usage(config)
+            if recorded is None:
+                raise
+            _err(f"oauth-codex usage: {exc} Showing the usage recorded with the last response instead.")
+            snapshot = recorded
+    if args.json:
+        print(json.dumps(snapshot.model_dump(mode="json", exclude={"raw"}), indent=2))
+        return EXIT_OK
+    now = datetime.now(UTC)
+    where = "the usage endpoint" if snapshot.source == "usage_endpoint" else "the last response's headers"
+    print(f"Codex usage as of {_when(snapshot.fetched_at, now)}, from {where}:")
+    _print_usage(snapshot, now)
     return EXIT_OK
 
 
@@ -383,7 +441,16 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         _err(f"oauth-codex chat: {exc}")
         return EXIT_USAGE
     config = _config()
-    with CodexOAuthLLM(model=args.model, oauth_config=config, instructions=args.instructions) as llm:
+    waiting: dict[str, Any] = {}
+    if args.wait_for_reset is not None:
+        from ._usage_text import Countdown
+
+        waiting = {
+            "on_usage_limit": "wait",
+            "max_wait": args.wait_for_reset,
+            "on_wait": Countdown(sys.stderr, tty=sys.stderr.isatty()),
+        }
+    with CodexOAuthLLM(model=args.model, oauth_config=config, instructions=args.instructions, **waiting) as llm:
         try:
             if args.stream:
                 for chunk in llm.generate_stream(prompt=prompt):
@@ -430,6 +497,7 @@ _COMMANDS = {
     "import-codex-auth": _cmd_import,
     "chat": _cmd_chat,
     "models": _cmd_models,
+    "usage": _cmd_usage,
     "emulator": _cmd_emulator,
     "demo": _cmd_demo,
 }

@@ -200,7 +200,7 @@ def test_chat_models_and_rate_limits_in_status(
     assert "gpt-5.5" in capsys.readouterr().out.split()
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"primary: [\d.]+% used", out), out
+    assert re.search(r"primary \(5 h\) +\[[#.]+\] +[\d.]+ %", out), out
 
 
 class PipedStdin(io.StringIO):
@@ -249,7 +249,7 @@ def test_status_shows_the_rate_limits_of_a_usage_limited_chat(
     assert "usage limit" in capsys.readouterr().err
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"primary: [\d.]+% used", out), out
+    assert re.search(r"primary \(5 h\) +\[[#.]+\] +[\d.]+ %", out), out
 
 
 def test_chat_without_login_says_what_to_run(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
