@@ -33,6 +33,7 @@ from ._ratelimits import parse_rate_limits
 from ._request import build_body, build_headers, user_agent
 from ._version import __version__
 from .auth._config import OAuthConfig
+from .auth._profiles import with_profile
 from .auth._tokens import AccessToken, TokenProvider, TokenStore
 from .errors import APIConnectionError, APIError, CodexError, ToolCallRequiredError, UsageLimitError
 from .types import GenerateResult, RateLimits, StreamEvent, UsageSnapshot
@@ -56,6 +57,8 @@ class CodexOAuthLLM:
     ``token_provider`` overrides the OAuth login (e.g. :class:`~oauth_codex.StaticTokenProvider`); otherwise
     ``oauth_codex.auth.OAuthTokenProvider`` with ``token_store`` (default: keyring, file fallback) is used,
     logging in interactively when ``interactive`` allows it (``None``: only when stdin is a TTY).
+    ``profile_name`` picks one of several logins (beats ``CODEX_OAUTH_PROFILE`` and ``oauth-codex profile
+    use``; default ``default``).
 
     Retries: connection errors, timeouts, 5xx answers and retryable ``response.failed`` events are re-sent
     up to ``max_retries`` times (backoff ``retry_backoff * 2**(n-1)`` with ±10 % jitter, ``Retry-After``
@@ -104,6 +107,7 @@ class CodexOAuthLLM:
         on_usage_limit: _usage.OnUsageLimit = "raise",
         max_wait: float | None = None,
         on_wait: _usage.OnWait | None = None,
+        profile_name: str | None = None,
     ) -> None:
         if api_mode != "responses":
             raise ValueError(
@@ -118,7 +122,7 @@ class CodexOAuthLLM:
             )
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError("max_retries must be an integer >= 0")
-        config = oauth_config or OAuthConfig.from_env(base_url=base_url)
+        config = with_profile(oauth_config or OAuthConfig.from_env(base_url=base_url), profile_name)
         self._config = config
         self.base_url = (base_url or config.base_url).rstrip("/")
         _warn_untrusted_host(self.base_url)

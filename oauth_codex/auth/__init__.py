@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from ._file_store import FileTokenStore
     from ._keyring_store import KeyringTokenStore
     from ._login import LoginMode, alogin, login
-    from ._manage import LogoutResult, import_codex_cli_auth, logout, refresh
+    from ._manage import LogoutResult, import_codex_cli_auth, logout, refresh, remove_profile
+    from ._profiles import list_profiles, profile_dir, resolve_profile_name, use_profile
     from ._provider import OAuthTokenProvider
 
 __all__ = [
@@ -50,9 +51,14 @@ __all__ = [
     "decode_jwt_claims",
     "default_token_store",
     "import_codex_cli_auth",
+    "list_profiles",
     "login",
     "logout",
+    "profile_dir",
     "refresh",
+    "remove_profile",
+    "resolve_profile_name",
+    "use_profile",
 ]
 
 _LAZY = {
@@ -67,6 +73,11 @@ _LAZY = {
     "import_codex_cli_auth": "._manage",
     "logout": "._manage",
     "refresh": "._manage",
+    "remove_profile": "._manage",
+    "list_profiles": "._profiles",
+    "profile_dir": "._profiles",
+    "resolve_profile_name": "._profiles",
+    "use_profile": "._profiles",
     "OAuthTokenProvider": "._provider",
 }
 

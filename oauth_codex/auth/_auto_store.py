@@ -12,6 +12,7 @@ from ._config import OAuthConfig
 from ._file_store import FileTokenStore, ensure_private_dir
 from ._keyring_store import KeyringTokenStore, KeyringUnavailableError
 from ._log import get_logger
+from ._profiles import DEFAULT_PROFILE, profile_dir, resolve_profile_name, validate_profile_name
 from ._tokens import TokenData, TokenStore
 
 __all__ = [
@@ -42,15 +43,20 @@ def _refreshed_at(tokens: TokenData) -> datetime:
 
 
 class AutoTokenStore:
-    """The default store: the system keyring first, ``$CODEX_OAUTH_HOME/auth.json`` when it cannot be used.
+    """The default store of one profile: the system keyring first, its ``auth.json`` when that cannot be used.
+
+    ``profile_name`` (default: ``config.profile_name``, else the current profile, else ``default``) keys
+    both: keyring entry ``(oauth-codex, <profile>)`` and :func:`~oauth_codex.auth.profile_dir` ``/auth.json``
+    (``$CODEX_OAUTH_HOME/auth.json`` for ``default``, the place oauth-codex 1.0 used).
 
     ``mode`` (default ``config.storage``, i.e. ``CODEX_OAUTH_STORAGE``): ``auto`` falls back to the file when
     the keyring has no backend, is locked or fails (with a one-line notice in the ``oauth_codex`` log);
     ``keyring`` uses only the keyring (failures raise); ``file`` uses only the file. When both hold a login,
     the more recently refreshed one wins. On the first load that finds nothing, a login of the predecessor
-    package (keyring service ``codex-oauth-llm``, ``~/.codex_oauth_llm/auth.json``) is copied over once.
+    package (keyring service ``codex-oauth-llm``, ``~/.codex_oauth_llm/auth.json``) is copied over once
+    (profile ``default`` only).
 
-    ``lock_path`` is the cross-process refresh lock (``auth.json.lock`` in the home directory).
+    ``lock_path`` is the profile's cross-process refresh lock (``auth.json.lock`` beside its file).
     """
 
     def __init__(
@@ -62,20 +68,31 @@ class AutoTokenStore:
         file_store: FileTokenStore | None = None,
         migrate_legacy: bool = True,
         legacy: list[TokenStore] | None = None,
+        profile_name: str | None = None,
     ) -> None:
         self.config = config or OAuthConfig.from_env()
+        self.profile_name = (
+            validate_profile_name(profile_name)
+            if profile_name is not None
+            else resolve_profile_name(self.config)
+        )
         self.mode: StorageMode = mode or self.config.storage
-        self.keyring_store = keyring_store or KeyringTokenStore()
-        self.file_store = file_store or FileTokenStore(self.config.home_dir / "auth.json")
+        self.keyring_store = keyring_store or KeyringTokenStore(username=self.profile_name)
+        self.file_store = file_store or FileTokenStore(
+            profile_dir(self.config, self.profile_name) / "auth.json"
+        )
         self.lock_path = self.file_store.lock_path
-        self._migrate = migrate_legacy
+        self._migrate = migrate_legacy and self.profile_name == DEFAULT_PROFILE
         self._legacy = legacy
         self._keyring_problem: KeyringUnavailableError | None = None
         self._noticed = False
         self._last_location: str | None = None
 
     def __repr__(self) -> str:
-        return f"AutoTokenStore(mode={self.mode!r}, file={str(self.file_store.path)!r})"
+        return (
+            f"AutoTokenStore(profile_name={self.profile_name!r}, mode={self.mode!r}, "
+            f"file={str(self.file_store.path)!r})"
+        )
 
     @property
     def location(self) -> str:
@@ -151,7 +168,14 @@ class AutoTokenStore:
         return None
 
     def save(self, tokens: TokenData) -> None:
-        """Save to the keyring, or to the file when the keyring cannot be used (``auto``)."""
+        """Save to the keyring, or to the file when the keyring cannot be used (``auto``).
+
+        The profile's directory is created either way: it is what lists the profile.
+        """
+        try:
+            ensure_private_dir(self.file_store.path.parent)
+        except OSError:
+            pass  # the file save below reports an unwritable home; a keyring save does not need it
         if self._keyring_usable():
             try:
                 self.keyring_store.save(tokens)
@@ -201,6 +225,9 @@ class AutoTokenStore:
         return None
 
 
-def default_token_store(config: OAuthConfig | None = None) -> AutoTokenStore:
-    """The store used when none is given: an :class:`AutoTokenStore` in ``config.storage`` mode."""
-    return AutoTokenStore(config or OAuthConfig.from_env())
+def default_token_store(
+    config: OAuthConfig | None = None, *, profile_name: str | None = None
+) -> AutoTokenStore:
+    """The store used when none is given: the :class:`AutoTokenStore` of the profile (``profile_name``, else
+    ``config.profile_name``, else the current profile, else ``default``) in ``config.storage`` mode."""
+    return AutoTokenStore(config or OAuthConfig.from_env(), profile_name=profile_name)

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from ._profiles import validate_profile_name
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_CLIENT_ID", "ENV_VARS", "OAuthConfig"]
 
@@ -28,6 +30,7 @@ ENV_VARS: dict[str, str] = {
     "base_url": "CODEX_OAUTH_BASE_URL",
     "home": "CODEX_OAUTH_HOME",
     "storage": "CODEX_OAUTH_STORAGE",
+    "profile_name": "CODEX_OAUTH_PROFILE",
 }
 
 
@@ -37,7 +40,8 @@ class OAuthConfig(BaseModel):
     Build it with :meth:`from_env` so that explicit arguments beat ``CODEX_OAUTH_*`` variables, which beat
     the defaults (the Codex CLI's public client on ``auth.openai.com``). ``issuer`` is the origin of the auth
     server (revoke and device-code endpoints hang off it); by default it is the origin of
-    ``authorization_endpoint``.
+    ``authorization_endpoint``. ``profile_name`` (``CODEX_OAUTH_PROFILE``) picks the login among several;
+    ``None`` means the current profile (``oauth-codex profile use``), else ``default``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -54,6 +58,12 @@ class OAuthConfig(BaseModel):
     home: Path = Path("~/.oauth_codex")
     storage: Literal["auto", "keyring", "file"] = "auto"
     issuer: str | None = None
+    profile_name: str | None = None
+
+    @field_validator("profile_name")
+    @classmethod
+    def _valid_profile(cls, value: str | None) -> str | None:
+        return None if value is None else validate_profile_name(value)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> OAuthConfig:
@@ -68,6 +78,11 @@ class OAuthConfig(BaseModel):
             if raw is not None and raw.strip():
                 values[name] = raw.strip()
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "profile_name" in values:  # a clear ValueError rather than pydantic's report
+            explicit = overrides.get("profile_name") is not None
+            validate_profile_name(
+                values["profile_name"], source="profile_name" if explicit else ENV_VARS["profile_name"]
+            )
         if "storage" in values:
             values["storage"] = str(values["storage"]).lower()
         return cls(**values)

@@ -27,13 +27,15 @@ _POSIX = os.name == "posix"
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) with mode 0700; an existing one is checked, never chmod'ed.
+    """Create ``path`` (and missing parents) with mode 0700; an existing one is checked, never chmod'ed.
 
     On POSIX an existing directory that other users can write to, or that another user owns, raises
     :class:`~oauth_codex.errors.TokenStoreError`: tokens kept there could be swapped or removed by them.
     """
+    for parent in reversed([p for p in path.parents if not p.exists()]):
+        parent.mkdir(mode=0o700, exist_ok=True)  # mkdir(parents=True) would give them the umask's mode
     try:
-        path.mkdir(mode=0o700, parents=True)
+        path.mkdir(mode=0o700)
         return  # ours: created 0700 (the umask can only remove bits)
     except FileExistsError:
         pass
@@ -84,7 +86,8 @@ def _replace(source: str, target: Path) -> None:
 class FileTokenStore:
     """Tokens in a JSON file with the Codex CLI ``auth.json`` layout.
 
-    ``path`` defaults to ``$CODEX_OAUTH_HOME/auth.json`` (``~/.oauth_codex/auth.json``). The file is written
+    ``path`` defaults to the selected profile's ``auth.json`` (``$CODEX_OAUTH_HOME/auth.json`` for the profile
+    ``default``, ``$CODEX_OAUTH_HOME/profiles/<name>/auth.json`` for the others). The file is written
     with mode 0600 inside a 0700 directory by an atomic replace (temp file, fsync, ``os.replace``, directory
     fsync), so a crash leaves either the old or the new file. A file that cannot be parsed raises
     :class:`~oauth_codex.errors.TokenStoreError` naming it, and is moved to ``auth.json.corrupt-<time>``
@@ -97,7 +100,9 @@ class FileTokenStore:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         if path is None:
-            path = OAuthConfig.from_env().home_dir / "auth.json"
+            from ._profiles import profile_dir
+
+            path = profile_dir(OAuthConfig.from_env()) / "auth.json"
         self.path = Path(path).expanduser()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
 

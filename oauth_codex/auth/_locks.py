@@ -176,11 +176,13 @@ class RefreshLock:
 
 
 def lock_path_for(store: object, config: OAuthConfig) -> Path | None:
-    """The refresh lock file for ``store``: its ``lock_path`` attribute, else ``auth.json.lock`` in the home
-    directory; ``None`` for an in-memory store (nothing to share with other processes)."""
+    """The refresh lock file for ``store``: its ``lock_path`` attribute, else ``auth.json.lock`` in the
+    profile's directory; ``None`` for an in-memory store (nothing to share with other processes)."""
     path = getattr(store, "lock_path", None)
     if isinstance(path, Path):
         return path
     if isinstance(store, MemoryTokenStore):
         return None
-    return config.home_dir / "auth.json.lock"
+    from ._profiles import profile_dir
+
+    return profile_dir(config) / "auth.json.lock"

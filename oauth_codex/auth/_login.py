@@ -25,6 +25,7 @@ from ._flow import Flow, InputFunc, Prompt, WaitEvent, run_async, run_sync
 from ._locks import RefreshLock, lock_path_for
 from ._log import get_logger
 from ._pkce import build_authorize_url, generate_pkce, generate_state, parse_pasted_callback
+from ._profiles import ConfirmMove, settle_duplicate, with_profile
 from ._tokens import TokenData, TokenStore
 
 __all__ = ["LoginMode", "alogin", "login"]
@@ -190,7 +191,9 @@ async def _asave(store: TokenStore, tokens: TokenData, config: OAuthConfig) -> N
 
 def _finish(output: TextIO, store: TokenStore, tokens: TokenData) -> None:
     where = getattr(store, "location", None)
-    _say(output, f"Logged in as {_describe(tokens)}." + (f" Saved to {where}." if where else ""))
+    profile = getattr(store, "profile_name", None)
+    named = f" (profile {profile!r})" if profile else ""
+    _say(output, f"Logged in as {_describe(tokens)}{named}." + (f" Saved to {where}." if where else ""))
 
 
 def login(
@@ -203,8 +206,11 @@ def login(
     output: TextIO | None = None,
     timeout: float | None = None,
     http_client: httpx.Client | None = None,
+    profile_name: str | None = None,
+    confirm_move: ConfirmMove | None = None,
 ) -> TokenData:
-    """Sign in with ChatGPT and save the tokens to ``store`` (default: :func:`default_token_store`).
+    """Sign in with ChatGPT and save the tokens to ``store`` (default: the profile's
+    :func:`default_token_store`; ``profile_name`` beats ``CODEX_OAUTH_PROFILE`` and the current profile).
 
     Modes:
 
@@ -220,14 +226,22 @@ def login(
     a ``code`` such as ``access_denied``, ``port_in_use``, ``state_mismatch``, ``device_code_expired``);
     nothing is stored then. Never calls ``asyncio.run``, so it is safe in a notebook.
 
+    One ChatGPT account lives in one profile: when another profile already holds the account that signed
+    in, ``confirm_move(other_profile)`` decides; ``True`` moves the login here (the other profile is signed
+    out on this machine), ``False`` or no ``confirm_move`` raises ``LoginError`` (code
+    ``account_in_other_profile``) and saves nothing.
+
     >>> from oauth_codex.auth import login
     >>> tokens = login(mode="paste")  # doctest: +SKIP
     """
-    config = config or OAuthConfig.from_env()
+    config = with_profile(config or OAuthConfig.from_env(), profile_name)
     store = store if store is not None else default_token_store(config)
     out = output or sys.stderr
     flow = login_flow(config, mode=mode, open_browser=open_browser, output=out, timeout=timeout)
     tokens = run_sync(flow, client=http_client, input_func=input_func or input)
+    refused = settle_duplicate(config, store, tokens, confirm_move)
+    if refused is not None:
+        raise refused
     _save(store, tokens, config)
     _finish(out, store, tokens)
     return tokens
@@ -243,16 +257,21 @@ async def alogin(
     output: TextIO | None = None,
     timeout: float | None = None,
     http_client: httpx.AsyncClient | None = None,
+    profile_name: str | None = None,
+    confirm_move: ConfirmMove | None = None,
 ) -> TokenData:
     """Async twin of :func:`login` (HTTP with ``httpx.AsyncClient``; waiting never blocks the loop).
 
     Paste mode still reads the pasted line with the blocking ``input_func``: a human is typing.
     """
-    config = config or OAuthConfig.from_env()
+    config = with_profile(config or OAuthConfig.from_env(), profile_name)
     store = store if store is not None else default_token_store(config)
     out = output or sys.stderr
     flow = login_flow(config, mode=mode, open_browser=open_browser, output=out, timeout=timeout)
     tokens = await run_async(flow, client=http_client, input_func=input_func or input)
+    refused = settle_duplicate(config, store, tokens, confirm_move)
+    if refused is not None:
+        raise refused
     await _asave(store, tokens, config)
     _finish(out, store, tokens)
     return tokens

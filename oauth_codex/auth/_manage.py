@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,16 @@ import httpx
 
 from ..errors import NotAuthenticatedError, TokenStoreError
 from ._auto_store import default_token_store, legacy_stores
+from ._profiles import (
+    DEFAULT_PROFILE,
+    RATE_LIMITS_FILE,
+    ConfirmMove,
+    clear_current_profile,
+    current_profile,
+    profile_dir,
+    settle_duplicate,
+    with_profile,
+)
 from ._config import OAuthConfig
 from ._discovery import resolve_endpoints
 from ._document import parse_token_document
@@ -23,7 +34,7 @@ from ._provider import OAuthTokenProvider
 from ._tokens import TokenData, TokenStore
 from ._wire import HttpReply, revoke_request
 
-__all__ = ["IMPORTED_KEY", "LogoutResult", "codex_cli_auth_path", "import_codex_cli_auth", "logout", "refresh"]
+__all__ = ["IMPORTED_KEY", "LogoutResult", "codex_cli_auth_path", "import_codex_cli_auth", "logout", "refresh", "remove_profile"]
 
 #: ``auth.json`` key recording that a login was copied from the Codex CLI: ``{"from": path,
 #: "refresh_token_sha256": hash}``. While the stored refresh token still hashes to that value it is the CLI's
@@ -38,14 +49,17 @@ def refresh(
     *,
     store: TokenStore | None = None,
     http_client: httpx.Client | None = None,
+    profile_name: str | None = None,
 ) -> TokenData:
-    """Refresh the stored login now (whatever its expiry) and save the rotated tokens.
+    """Refresh the stored login of the profile now (whatever its expiry) and save the rotated tokens.
 
     Uses the same locks as :class:`OAuthTokenProvider`, so it is safe next to running clients. Raises
     :class:`~oauth_codex.errors.NotAuthenticatedError` without a login and
     :class:`~oauth_codex.errors.RefreshTokenError` when the refresh token is dead.
     """
-    provider = OAuthTokenProvider(store, config, interactive=False, http_client=http_client)
+    provider = OAuthTokenProvider(
+        store, config, interactive=False, http_client=http_client, profile_name=profile_name
+    )
     return provider.refresh()
 
 
@@ -107,24 +121,31 @@ def logout(
     store: TokenStore | None = None,
     revoke: bool = True,
     http_client: httpx.Client | None = None,
+    profile_name: str | None = None,
 ) -> LogoutResult:
-    """Sign out: delete the login, then revoke its refresh token; returns a :class:`LogoutResult`.
+    """Sign the profile out: delete its login, then revoke its refresh token; returns a :class:`LogoutResult`.
 
-    Without ``store``, the login is removed from every place oauth-codex keeps one: the keyring (service
-    ``oauth-codex``), ``$CODEX_OAUTH_HOME/auth.json`` and the codex-oauth-llm legacy locations. With
-    ``store``, from that store only. The Codex CLI's own ``auth.json`` is never touched, and a login imported
+    Without ``store``, the profile's login (``profile_name``, else ``CODEX_OAUTH_PROFILE``, else the current
+    profile, else ``default``) is removed from every place oauth-codex keeps it: the keyring (service
+    ``oauth-codex``), the profile's ``auth.json`` and, for ``default``, the codex-oauth-llm legacy locations.
+    With ``store``, from that store only. Other profiles are never touched. The Codex CLI's own ``auth.json`` is never touched, and a login imported
     from it is not revoked while its refresh token is still the CLI's. The result is truthy when a login was
     found; ``revocation_error`` says why a revocation failed (the local copy is gone either way).
     """
-    config = config or OAuthConfig.from_env()
+    config = with_profile(config or OAuthConfig.from_env(), profile_name)
     targets: list[TokenStore]
     if store is not None:
         targets = [store]
     else:
         auto = default_token_store(config)  # its parts, not its load(): that would migrate legacy logins
-        targets = [auto.file_store, auto.keyring_store, *legacy_stores()]
+        targets = [auto.file_store, auto.keyring_store]
+        if auto.profile_name == DEFAULT_PROFILE:
+            targets += legacy_stores()
     found: list[TokenData] = []
-    with RefreshLock(lock_path_for(targets[0], config)).hold_file():
+    lock_path = lock_path_for(targets[0], config)
+    if lock_path is not None and not lock_path.parent.exists():
+        lock_path = None  # a profile that never logged in here: do not create its directory for the lock
+    with RefreshLock(lock_path).hold_file():
         for target in targets:
             try:
                 tokens = target.load()
@@ -171,14 +192,19 @@ def import_codex_cli_auth(
     *,
     store: TokenStore | None = None,
     config: OAuthConfig | None = None,
+    profile_name: str | None = None,
+    confirm_move: ConfirmMove | None = None,
 ) -> TokenData:
-    """Copy the Codex CLI's ChatGPT login (``$CODEX_HOME/auth.json``) into our store; returns the tokens.
+    """Copy the Codex CLI's ChatGPT login (``$CODEX_HOME/auth.json``) into the profile's store (or ``store``);
+    returns the tokens.
 
     The CLI's file is only read, never written. Afterwards both programs hold the same refresh token and
     rotate it independently: whichever refreshes first spends the other's copy, so the other must log in
     again. The copy remembers it was imported, so :func:`logout` does not revoke the CLI's refresh token.
     Raises :class:`~oauth_codex.errors.NotAuthenticatedError` when there is no such file or it holds an
     API key instead of a ChatGPT login, and :class:`~oauth_codex.errors.TokenStoreError` when it is corrupted.
+    When another profile already holds the account, ``confirm_move`` decides as in
+    :func:`~oauth_codex.auth.login` (without it: ``LoginError``, nothing saved).
     """
     source = Path(path).expanduser() if path is not None else codex_cli_auth_path()
     try:
@@ -210,8 +236,40 @@ def import_codex_cli_auth(
     if tokens.refresh_token:  # logout must not revoke the CLI's own refresh token (see is_codex_cli_token)
         extra[IMPORTED_KEY] = {"from": str(source), "refresh_token_sha256": _sha256(tokens.refresh_token)}
     tokens = tokens.model_copy(update={"account_id": tokens.resolved_account_id(), "extra": extra})
-    config = config or OAuthConfig.from_env()
+    config = with_profile(config or OAuthConfig.from_env(), profile_name)
     target = store if store is not None else default_token_store(config)
+    refused = settle_duplicate(config, target, tokens, confirm_move)
+    if refused is not None:
+        raise refused
     with RefreshLock(lock_path_for(target, config)).hold_file():
         target.save(tokens)
     return tokens
+
+
+def remove_profile(
+    profile_name: str,
+    config: OAuthConfig | None = None,
+    *,
+    revoke: bool = True,
+    http_client: httpx.Client | None = None,
+) -> LogoutResult:
+    """Remove a profile: :func:`logout` (revoking its refresh token unless ``revoke=False``), then its files
+    (its directory under ``profiles/``; for ``default`` only its ``rate_limits.json``). When it was the
+    current profile, ``default`` becomes current again. Returns the logout's :class:`LogoutResult`.
+    """
+    config = with_profile(config or OAuthConfig.from_env(), profile_name)
+    result = logout(config, revoke=revoke, http_client=http_client)
+    folder = profile_dir(config)
+    try:
+        if profile_name == DEFAULT_PROFILE:
+            (folder / RATE_LIMITS_FILE).unlink(missing_ok=True)
+        elif folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+    except OSError as exc:
+        raise TokenStoreError(
+            f"Logged out, but cannot delete {folder} ({exc.strerror or type(exc).__name__}); delete it by hand.",
+            path=str(folder),
+        ) from None
+    if current_profile(config) == profile_name:
+        clear_current_profile(config)
+    return result

@@ -31,6 +31,7 @@ from ._env import is_interactive
 from ._flow import Flow, Http, run_async, run_sync
 from ._locks import RefreshLock, lock_path_for
 from ._log import get_logger
+from ._profiles import login_command, with_profile
 from ._refresh import DEFAULT_SKEW_SECONDS, needs_refresh, still_valid
 from ._tokens import AccessToken, TokenData, TokenStore
 from ._wire import refresh_failure, refresh_request, tokens_from_refresh_reply
@@ -46,7 +47,7 @@ class OAuthTokenProvider:
     """A :class:`~oauth_codex.auth.TokenProvider` backed by a token store and the OAuth refresh grant.
 
     Args:
-        store: where the login lives (default :func:`~oauth_codex.auth.default_token_store`).
+        store: where the login lives (default :func:`~oauth_codex.auth.default_token_store` of the profile).
         config: endpoints and client id (default :meth:`OAuthConfig.from_env`).
         interactive: log in when there is no usable login. ``None``: only when stdin is a TTY or in a
             notebook. Otherwise :class:`~oauth_codex.errors.NotAuthenticatedError` names the command to run.
@@ -54,6 +55,9 @@ class OAuthTokenProvider:
         skew_seconds: refresh this long before the access token expires (default 300).
         clock: seconds since the epoch (default :func:`time.time`); for tests.
         lock_timeout: how long to wait for another refresh to finish before giving up.
+        profile_name: which login to use (``[a-z0-9][a-z0-9_-]{0,31}``); beats ``CODEX_OAUTH_PROFILE`` and
+            the current profile (``oauth-codex profile use``), which beat ``default``. With an explicit
+            ``store`` it is only a label (:attr:`profile_name`).
 
     Thread-safe and asyncio-safe; share one provider per store.
     """
@@ -69,11 +73,14 @@ class OAuthTokenProvider:
         skew_seconds: float = DEFAULT_SKEW_SECONDS,
         clock: Callable[[], float] | None = None,
         lock_timeout: float = 120.0,
+        profile_name: str | None = None,
     ) -> None:
         from ._auto_store import default_token_store
 
-        self.config = config or OAuthConfig.from_env()
+        self.config = with_profile(config or OAuthConfig.from_env(), profile_name)
         self.store: TokenStore = store if store is not None else default_token_store(self.config)
+        #: the profile whose login this provider uses (``None``: a custom store without a profile name)
+        self.profile_name: str | None = getattr(self.store, "profile_name", None) or self.config.profile_name
         self.interactive = interactive
         self.skew_seconds = skew_seconds
         self._http_client = http_client
@@ -85,7 +92,10 @@ class OAuthTokenProvider:
         self._dead: tuple[str, RefreshTokenError] | None = None
 
     def __repr__(self) -> str:
-        return f"OAuthTokenProvider(store={self.store!r}, logged_in={self._tokens is not None})"
+        return (
+            f"OAuthTokenProvider(profile_name={self.profile_name!r}, store={self.store!r}, "
+            f"logged_in={self._tokens is not None})"
+        )
 
     # -- public ----------------------------------------------------------------------------------------
     @property
@@ -144,9 +154,9 @@ class OAuthTokenProvider:
 
     def _not_authenticated(self) -> NotAuthenticatedError:
         return NotAuthenticatedError(
-            f"No ChatGPT login found (looked in {self._location()}). Run `oauth-codex login` in a terminal "
-            "(on a machine without a browser: `oauth-codex login --paste` or `oauth-codex login --device`), "
-            "or pass interactive=True to log in from this program."
+            f"No ChatGPT login found (looked in {self._location()}). Run `{login_command(self.profile_name)}` "
+            "in a terminal (on a machine without a browser: add `--paste` or `--device`), or pass "
+            "interactive=True to log in from this program."
         )
 
     def _load(self) -> TokenData | None:

@@ -11,22 +11,45 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ROUTES",
     "AccessToken",
     "MemoryTokenStore",
     "StaticTokenProvider",
     "TokenData",
     "TokenProvider",
     "TokenStore",
+    "Route",
     "decode_jwt_claims",
 ]
 
 AUTH_CLAIMS = "https://api.openai.com/auth"
 PROFILE_CLAIMS = "https://api.openai.com/profile"
+
+#: how a login reaches the model: the Codex backend with the Codex CLI's client, or "Sign in with ChatGPT"
+Route = Literal["codex", "siwc"]
+ROUTES: tuple[Route, ...] = ("codex", "siwc")
+#: top-level keys of the stored document that are fields (the rest is kept in ``extra``)
+_RECORD_KEYS = frozenset(
+    {"tokens", "last_refresh", "route", "client_id", "expires_at", "earliest_refresh_at"}
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _parse_iso(value: Any, key: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' is not an ISO 8601 time")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _claim_object(claims: dict[str, Any], key: str) -> dict[str, Any]:
@@ -51,10 +74,15 @@ def decode_jwt_claims(token: str | None) -> dict[str, Any]:
 
 
 class TokenData(BaseModel):
-    """The tokens of one ChatGPT login, in the Codex CLI ``auth.json`` layout.
+    """One profile's login record: the tokens of one ChatGPT login, in the Codex CLI ``auth.json`` layout.
 
     Secrets are excluded from ``repr``/``str``. ``extra`` keeps unknown top-level keys of ``auth.json`` so
     they survive a write-back.
+
+    ``route`` says how the login reaches the model (``"codex"`` for every login of oauth-codex < 5 and of
+    the Codex CLI). A ``"siwc"`` ("Sign in with ChatGPT") login also records ``client_id`` (the client id
+    issued to it), ``access_expires_at`` (from ``expires_in``; it wins over the access token's ``exp``) and
+    ``earliest_refresh_at``; further route data (scopes, host id) lives in ``extra``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -65,6 +93,10 @@ class TokenData(BaseModel):
     account_id: str | None = None
     last_refresh: datetime | None = None
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
+    route: Route = "codex"
+    client_id: str | None = None
+    access_expires_at: datetime | None = None
+    earliest_refresh_at: datetime | None = None
 
     # -- claims ---------------------------------------------------------------------------------
     @property
@@ -77,7 +109,10 @@ class TokenData(BaseModel):
 
     @property
     def expires_at(self) -> datetime | None:
-        """Expiry of the access token (its ``exp`` claim), or ``None`` when it has none."""
+        """Expiry of the access token: ``access_expires_at`` when recorded, else its ``exp`` claim, else
+        ``None``."""
+        if self.access_expires_at is not None:
+            return self.access_expires_at
         exp = self.access_claims.get("exp")
         if isinstance(exp, int | float) and not isinstance(exp, bool):
             try:
@@ -102,6 +137,34 @@ class TokenData(BaseModel):
                 return str(plan)
         return None
 
+    @property
+    def user_id(self) -> str | None:
+        """The ChatGPT user: the ``chatgpt_user_id`` (or ``user_id``) claim, else the id token's ``sub``."""
+        for claims in (self.id_claims, self.access_claims):
+            auth = _claim_object(claims, AUTH_CLAIMS)
+            user = auth.get("chatgpt_user_id") or auth.get("user_id")
+            if user:
+                return str(user)
+        sub = self.id_claims.get("sub") or self.access_claims.get("sub")
+        return str(sub) if sub else None
+
+    @property
+    def workspace(self) -> str | None:
+        """The workspace title from the id token's ``organizations`` claim (the login's organization, else
+        the default one), or ``None``."""
+        auth = _claim_object(self.id_claims, AUTH_CLAIMS)
+        listed = auth.get("organizations")
+        orgs = [o for o in listed if isinstance(o, dict)] if isinstance(listed, list) else []
+        mine = auth.get("organization_id")
+        ranked = sorted(orgs, key=lambda o: (o.get("id") != mine, not o.get("is_default")))
+        title = ranked[0].get("title") if ranked else None
+        return str(title) if title else None
+
+    def identity(self) -> tuple[str, str | None, str | None, str | None]:
+        """Who this login is, for spotting one account held by two profiles: ``(route, client_id, user_id,
+        account_id)`` (no secret in it)."""
+        return (self.route, self.client_id, self.user_id, self.resolved_account_id())
+
     def resolved_account_id(self) -> str | None:
         """``account_id``, else the ``chatgpt_account_id`` claim of the id token, then of the access token."""
         if self.account_id:
@@ -123,9 +186,14 @@ class TokenData(BaseModel):
             "refresh_token": self.refresh_token,
             "account_id": self.resolved_account_id(),
         }
-        doc["last_refresh"] = (
-            self.last_refresh.astimezone(UTC).isoformat().replace("+00:00", "Z") if self.last_refresh else None
-        )
+        doc["last_refresh"] = _iso(self.last_refresh)
+        doc["route"] = self.route
+        optional = {
+            "client_id": self.client_id,
+            "expires_at": _iso(self.access_expires_at),
+            "earliest_refresh_at": _iso(self.earliest_refresh_at),
+        }
+        doc.update({key: value for key, value in optional.items() if value is not None})
         return doc
 
     @classmethod
@@ -138,7 +206,11 @@ class TokenData(BaseModel):
         last_refresh = None
         if isinstance(last, str) and last:
             last_refresh = datetime.fromisoformat(last.replace("Z", "+00:00"))
-        extra = {k: v for k, v in doc.items() if k not in {"tokens", "last_refresh"}}
+        route = doc.get("route") or "codex"
+        if route not in ROUTES:
+            raise ValueError(f"unknown route {route!r} (this oauth-codex knows {', '.join(ROUTES)})")
+        client_id = doc.get("client_id")
+        extra = {k: v for k, v in doc.items() if k not in _RECORD_KEYS}
         return cls(
             id_token=tokens.get("id_token") or "",
             access_token=tokens["access_token"],
@@ -146,6 +218,10 @@ class TokenData(BaseModel):
             account_id=tokens.get("account_id"),
             last_refresh=last_refresh,
             extra=extra,
+            route=route,
+            client_id=client_id if isinstance(client_id, str) and client_id else None,
+            access_expires_at=_parse_iso(doc.get("expires_at"), "expires_at"),
+            earliest_refresh_at=_parse_iso(doc.get("earliest_refresh_at"), "earliest_refresh_at"),
         )
 
 
