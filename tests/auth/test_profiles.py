@@ -39,12 +39,12 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
 
 @pytest.fixture
-def user_keyring(plain_keyring: PlaintextKeyring, monkeypatch: pytest.MonkeyPatch) -> PlaintextKeyring:
+def user_keyring(tmp_system_keyring: PlaintextKeyring, monkeypatch: pytest.MonkeyPatch) -> PlaintextKeyring:
     """The user's keyring (what ``keyring.get_keyring()`` returns), a real backend in tmp."""
     import keyring
 
-    monkeypatch.setattr(keyring, "get_keyring", lambda: plain_keyring)
-    return plain_keyring
+    monkeypatch.setattr(keyring, "get_keyring", lambda: tmp_system_keyring)
+    return tmp_system_keyring
 
 
 def home() -> Path:
