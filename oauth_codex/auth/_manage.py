@@ -13,6 +13,13 @@ import httpx
 
 from ..errors import NotAuthenticatedError, TokenStoreError
 from ._auto_store import default_token_store, legacy_stores
+from ._config import OAuthConfig
+from ._discovery import resolve_endpoints
+from ._document import parse_token_document
+from ._flow import Flow, Http, run_sync
+from ._keyring_store import KeyringUnavailableError
+from ._locks import RefreshLock, lock_path_for
+from ._log import get_logger
 from ._profiles import (
     DEFAULT_PROFILE,
     RATE_LIMITS_FILE,
@@ -23,18 +30,19 @@ from ._profiles import (
     settle_duplicate,
     with_profile,
 )
-from ._config import OAuthConfig
-from ._discovery import resolve_endpoints
-from ._document import parse_token_document
-from ._flow import Flow, Http, run_sync
-from ._keyring_store import KeyringUnavailableError
-from ._locks import RefreshLock, lock_path_for
-from ._log import get_logger
 from ._provider import OAuthTokenProvider
 from ._tokens import TokenData, TokenStore
 from ._wire import HttpReply, revoke_request
 
-__all__ = ["IMPORTED_KEY", "LogoutResult", "codex_cli_auth_path", "import_codex_cli_auth", "logout", "refresh", "remove_profile"]
+__all__ = [
+    "IMPORTED_KEY",
+    "LogoutResult",
+    "codex_cli_auth_path",
+    "import_codex_cli_auth",
+    "logout",
+    "refresh",
+    "remove_profile",
+]
 
 #: ``auth.json`` key recording that a login was copied from the Codex CLI: ``{"from": path,
 #: "refresh_token_sha256": hash}``. While the stored refresh token still hashes to that value it is the CLI's
@@ -128,9 +136,10 @@ def logout(
     Without ``store``, the profile's login (``profile_name``, else ``CODEX_OAUTH_PROFILE``, else the current
     profile, else ``default``) is removed from every place oauth-codex keeps it: the keyring (service
     ``oauth-codex``), the profile's ``auth.json`` and, for ``default``, the codex-oauth-llm legacy locations.
-    With ``store``, from that store only. Other profiles are never touched. The Codex CLI's own ``auth.json`` is never touched, and a login imported
-    from it is not revoked while its refresh token is still the CLI's. The result is truthy when a login was
-    found; ``revocation_error`` says why a revocation failed (the local copy is gone either way).
+    With ``store``, from that store only. Other profiles and the Codex CLI's own ``auth.json`` are never
+    touched, and a login imported from it is not revoked while its refresh token is still the CLI's. The
+    result is truthy when a login was found; ``revocation_error`` says why a revocation failed (the local
+    copy is gone either way).
     """
     config = with_profile(config or OAuthConfig.from_env(), profile_name)
     targets: list[TokenStore]

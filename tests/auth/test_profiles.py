@@ -268,10 +268,10 @@ def test_one_profiles_refresh_never_takes_another_profiles_lock(emu: CodexEmulat
 def test_logout_removes_only_the_selected_profile(emu: CodexEmulator) -> None:
     default_token_store(config(emu)).save(emu.login_tokens())
     default_token_store(config(emu, profile_name="work")).save(emu.login_tokens(email="me@work.example"))
-    assert logout(config(emu), profile_name="work") is True
+    assert logout(config(emu), profile_name="work").removed is True
     assert default_token_store(config(emu, profile_name="work")).load() is None
     assert default_token_store(config(emu)).load() is not None
-    assert logout(config(emu), profile_name="ghost") is False
+    assert logout(config(emu), profile_name="ghost").removed is False
     assert not (home() / "profiles" / "ghost").exists()  # logging out a typo creates nothing
 
 
@@ -280,7 +280,8 @@ def test_remove_profile_revokes_deletes_its_files_and_resets_current(emu: CodexE
     default_token_store(config(emu, profile_name="work")).save(work)
     (profile_dir(profile_name="work") / "rate_limits.json").write_text("{}")
     use_profile("work")
-    assert remove_profile("work", config(emu)) is True
+    result = remove_profile("work", config(emu))
+    assert result.removed and result.revoked
     assert not (home() / "profiles" / "work").exists()
     assert current_profile() is None and resolve_profile_name() == "default"
     assert [r.path for r in emu.requests if r.path == "/oauth/revoke"] == ["/oauth/revoke"]
