@@ -6,7 +6,8 @@
 
 :class:`CodexEmulator` serves, on a loopback port, ``/.well-known/openid-configuration``,
 ``/oauth/authorize``, ``/oauth/token``, ``/oauth/revoke``, the device-code endpoints, and
-``POST /backend-api/codex/responses`` / ``GET /backend-api/codex/models``, following
+``POST /backend-api/codex/responses`` / ``GET /backend-api/codex/models`` /
+``GET /backend-api/wham/usage``, following
 ``SPEC.md`` (wire facts) as strictly as the real services. It never makes outbound connections.
 
 Where the SPEC is uncertain, the emulator picks the stricter behaviour (or a switch):
