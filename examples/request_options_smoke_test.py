@@ -19,7 +19,6 @@ from _offline import environment
 from pydantic import BaseModel
 
 from oauth_codex import (
-    BadRequestError,
     CodexError,
     CodexOAuthLLM,
     ResponseAccumulator,
@@ -84,9 +83,9 @@ def checks(llm: CodexOAuthLLM) -> list[tuple[str, Callable[[], str]]]:
     def store_true_is_rejected() -> str:
         try:
             llm.generate(prompt="hi", store=True)
-        except BadRequestError as exc:
-            return f"backend said: {exc}"
-        return "backend accepted store=True (the codex backend used to reject it)"
+        except ValueError as exc:
+            return f"refused before sending: {exc}"
+        return "store=True was sent (the codex backend rejects it)"
 
     def verbosity() -> str:
         return repr(llm.generate(prompt="Say hi.", text={"verbosity": "low"}))
@@ -131,7 +130,7 @@ def checks(llm: CodexOAuthLLM) -> list[tuple[str, Callable[[], str]]]:
         ("response_format pydantic schema", json_schema),
         ("seed options (tool_choice, strict_output, reasoning, store=False)", seed_options),
         ("reasoning + encrypted content", reasoning),
-        ("store=True surfaces the backend's 400", store_true_is_rejected),
+        ("store=True is refused before sending", store_true_is_rejected),
         ("text verbosity", verbosity),
         ("manual function calling round trip", function_calling),
         ("raw events + ResponseAccumulator", raw_events),

@@ -69,6 +69,7 @@ class CallState:
         "held",
         "max_retries",
         "mode",
+        "pending",
         "refreshed",
         "session_id",
         "yielded",
@@ -86,6 +87,9 @@ class CallState:
         self.held: list[StreamEvent] = []
         self.acc = ResponseAccumulator()
         self.decoder = SSEDecoder()
+        #: the body dict and whether its model was defaulted, while the model catalog may still change them
+        #: (default model, effort clamping; resolved by the client once the account is known)
+        self.pending: tuple[dict[str, Any], bool] | None = None
 
     # ------------------------------------------------------------------------------ attempts
     def start(self, rate_limits: RateLimits | None) -> None:

@@ -2,7 +2,8 @@
 
 The backend's rules (SPEC §2-3) are applied here: ``instructions`` is always a non-empty string (system and
 developer messages are lifted into it), ``input`` is a list of Responses items, ``stream`` is ``true``,
-``store`` is sent as given, server ``id`` s never leave the client, and ``include`` asks for the reasoning's
+``store`` must be false (``store=True`` raises ``ValueError``), server ``id`` s never leave the client,
+and ``include`` asks for the reasoning's
 ``encrypted_content`` by default (the only way to carry reasoning across turns with ``store: false``).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ._catalog import wire_effort
 from ._options import RequestOptions
 from ._tools import ensure_strict_schema, to_response_tools
 from ._version import __version__
@@ -57,6 +59,12 @@ def build_body(
         raise ValueError("Pass a prompt='...' or a non-empty messages=[...] list.")
     if prompt is not None and not isinstance(prompt, str):
         raise ValueError(f"prompt must be a string, not {type(prompt).__name__}")
+    if options.get("store"):
+        # audit §2 / ranked mismatch 5: the ChatGPT backend answers every store=true with a 400
+        raise ValueError(
+            "store=True is not supported by the ChatGPT Codex backend (it only accepts store=false); "
+            "leave store at False and carry the conversation with messages= or previous_output=."
+        )
     system_texts, items = convert_messages(messages or [])
     if prompt is not None:
         items.append(_user_message(prompt))
@@ -90,6 +98,8 @@ def build_body(
     reasoning = options.get("reasoning")
     if reasoning is not None:
         body["reasoning"] = dict(reasoning)
+        if "effort" in body["reasoning"]:  # audit §2 / ranked mismatch 7: the CLI sends "ultra" as "max"
+            body["reasoning"]["effort"] = wire_effort(body["reasoning"]["effort"])
     text: dict[str, Any] = dict(options.get("text") or {})
     response_format = options.get("response_format")
     if response_format is not None:
@@ -105,8 +115,13 @@ def build_headers(
     session_id: str,
     originator: str = "codex_cli_rs",
     agent: str | None = None,
+    client_version: str | None = None,
 ) -> dict[str, str]:
-    """Request headers per SPEC §2.1 (``session_id`` equals the body's ``prompt_cache_key``)."""
+    """Request headers per SPEC §2.1 and audit CODEX-2026-12 §1 (``session_id`` = ``prompt_cache_key``).
+
+    ``client_version`` (opt-in) adds the ``version`` header; pass the matching ``agent``
+    (:func:`user_agent` with the same version) so the User-Agent claims the same Codex version.
+    """
     headers = {
         "Authorization": f"Bearer {token.token}",
         "Content-Type": "application/json",
@@ -114,19 +129,35 @@ def build_headers(
         "OpenAI-Beta": "responses=experimental",
         "originator": originator,
         "User-Agent": agent or user_agent(),
+        # audit §1 session-id row (ranked mismatch 2): since 2026-09-11 (#44862) the backend derives prompt-cache
+        # affinity from the hyphenated `session-id`, which the CLI sends with `thread-id` (build_session_headers).
+        # `session_id` stays for older backends and proxies; default nginx drops underscore headers anyway.
+        # One client conversation is one thread here, so both carry the prompt_cache_key.
         "session_id": session_id,
+        "session-id": session_id,
+        "thread-id": session_id,
     }
     if token.account_id:
         headers["ChatGPT-Account-ID"] = token.account_id
+    if token.fedramp:
+        # audit §1 X-OpenAI-Fedramp row (ranked 6): the CLI's apply_auth_headers sends it for FedRAMP accounts
+        headers["X-OpenAI-Fedramp"] = "true"
+    if client_version:
+        # audit §1 version row / §7 gating: opt-in only. The backend gates models by the Codex version a client
+        # advertises; a stale one fails every call, while advertising none passes today.
+        headers["version"] = client_version
     return headers
 
 
-def user_agent() -> str:
-    """``oauth-codex/<version> (<OS> <release>; <arch>) python/<version>``."""
-    return (
-        f"oauth-codex/{__version__} ({platform.system() or 'unknown'} {platform.release() or ''}".rstrip()
-        + f"; {platform.machine() or 'unknown'}) python/{platform.python_version()}"
-    )
+def user_agent(client_version: str | None = None, originator: str = "codex_cli_rs") -> str:
+    """``oauth-codex/<version> (<OS> <release>; <arch>) python/<version>``, or with ``client_version``
+    the Codex CLI's form ``<originator>/<client_version> (<OS> <release>; <arch>) oauth-codex/<version>``."""
+    system = f"({platform.system() or 'unknown'} {platform.release() or ''}".rstrip()
+    system += f"; {platform.machine() or 'unknown'})"
+    if client_version:
+        # audit §1 User-Agent row: the CLI's get_codex_user_agent is "{originator}/{version} ({os}; {arch}) ..."
+        return f"{originator}/{client_version} {system} oauth-codex/{__version__}"
+    return f"oauth-codex/{__version__} {system} python/{platform.python_version()}"
 
 
 # --------------------------------------------------------------------------- messages

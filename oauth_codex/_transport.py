@@ -22,6 +22,7 @@ from .errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BlockedError,
     CodexError,
     ContextWindowExceededError,
     ModelNotSupportedError,
@@ -39,6 +40,7 @@ __all__ = [
     "backoff_delay",
     "classify",
     "classify_failure",
+    "model_not_supported",
     "parse_body",
     "parse_retry_after",
     "parse_try_again_in",
@@ -54,6 +56,7 @@ FATAL_STREAM_CODES = frozenset(
         "usage_limit_reached",
         "invalid_prompt",
         "cyber_policy",
+        "bio_policy",  # audit §3 / ranked mismatch 8: the CLI treats it as fatal InvalidRequest
         "max_output_tokens",
         "content_filter",
         "invalid_request_error",
@@ -64,6 +67,10 @@ _TRY_AGAIN = re.compile(r"try again in\s*(\d+(?:\.\d+)?)\s*(ms|seconds|second|s)
 _MODEL_NOT_SUPPORTED = re.compile(
     r"model.*not supported|not supported.*model|unsupported model", re.IGNORECASE
 )
+# audit §4 / §7: "The '<m>' model requires a newer version of Codex. Please upgrade ..." (client-version gating)
+_MODEL_GATED = re.compile(r"requires a newer version of codex", re.IGNORECASE)
+_QUOTED_MODEL = re.compile(r"""['"`]([A-Za-z0-9][A-Za-z0-9._:/-]*)['"`]""")
+_CHALLENGE_MARKERS = ("cloudflare", "cf-chl", "challenge-platform", "just a moment", "attention required")
 #: the longest server-suggested delay the client waits on its own
 MAX_AUTO_RETRY_DELAY = 60.0
 
@@ -114,8 +121,9 @@ def classify(
         )
     if status == 400:
         text = message or "The backend rejected the request (HTTP 400)."
-        if _MODEL_NOT_SUPPORTED.search(text):
-            return ModelNotSupportedError(text, **common)
+        gated = bool(_MODEL_GATED.search(text))
+        if gated or _MODEL_NOT_SUPPORTED.search(text):
+            return model_not_supported(text, gated=gated, common=common)
         return BadRequestError(text, **common)
     if status == 401:
         return AuthenticationError(
@@ -124,16 +132,10 @@ def classify(
             + "). Log in again with `oauth-codex login`.",
             **common,
         )
+    if status in (403, 503) and _is_challenge(status, parsed, headers):
+        return _blocked(status, headers, common)
     if status == 403:
-        if isinstance(parsed, str) and ("cloudflare" in parsed.lower() or "<html" in parsed.lower()):
-            text = (
-                "The request was blocked by Cloudflare in front of chatgpt.com (HTTP 403). "
-                "Try again later or from another network."
-            )
-        else:
-            text = (
-                message or "Access denied"
-            ) + " (HTTP 403). Check that you are logged in to the right account."
+        text = (message or "Access denied") + " (HTTP 403). Check that you are logged in to the right account."
         return PermissionDeniedError(text, **common)
     if status == 404:
         return NotFoundError((message or "Not found") + " (HTTP 404)", **common)
@@ -152,6 +154,48 @@ def classify(
             text = f"{text} Server said: {message}"
         return ServerError(text, **common)
     return APIError((message or "Unexpected response") + f" (HTTP {status})", **common)
+
+
+def model_not_supported(
+    detail: str, *, gated: bool, common: dict[str, Any], available: list[str] | None = None
+) -> ModelNotSupportedError:
+    """A :class:`ModelNotSupportedError` whose message names the model, the fix and ``available`` slugs."""
+    from ._catalog import model_error_message
+
+    match = _QUOTED_MODEL.search(detail)
+    model = match.group(1) if match else None
+    text = model_error_message(model, gated=gated, available=available or [], detail=detail)
+    return ModelNotSupportedError(text, model=model, gated=gated, available_models=available, **common)
+
+
+def _is_challenge(status: int, parsed: Any, headers: Mapping[str, str]) -> bool:
+    """An HTML page (or Cloudflare's ``cf-mitigated``) where the backend answers JSON: a CDN block/challenge.
+
+    403 + HTML is always a block (audit §4 "403 Cloudflare"); 503 + HTML only with a Cloudflare marker,
+    since a plain 503 page from a load balancer is an ordinary overload that is worth retrying.
+    """
+    if _header(headers, "cf-mitigated"):
+        return True
+    content_type = (_header(headers, "content-type") or "").lower()
+    html = "text/html" in content_type or (isinstance(parsed, str) and parsed.lstrip()[:1] == "<")
+    if not html:
+        return False
+    if status == 403:
+        return True
+    page = parsed.lower() if isinstance(parsed, str) else ""
+    return any(marker in page for marker in _CHALLENGE_MARKERS)
+
+
+def _blocked(status: int, headers: Mapping[str, str], common: dict[str, Any]) -> BlockedError:
+    ray = _header(headers, "cf-ray")
+    challenge = (_header(headers, "cf-mitigated") or "").lower() == "challenge"
+    what = "a Cloudflare challenge" if challenge else "Cloudflare (or another proxy) with an HTML page"
+    text = (
+        f"The request was blocked by {what} in front of the Codex backend (HTTP {status}"
+        + (f", cf-ray {ray}" if ray else "")
+        + "): try again later, from another network, or without a VPN/proxy."
+    )
+    return BlockedError(text, ray_id=ray, **common)
 
 
 def _usage_limit(
@@ -238,6 +282,8 @@ def classify_failure(event: Mapping[str, Any], *, partial_text: str = "") -> Str
     text += f": {message}" if message else "."
     if code == "insufficient_quota":
         text += " Your quota is used up; check your plan."
+    elif code and code.endswith("_policy"):
+        text += " The request was blocked under the usage policy; re-sending it will not help, change the prompt."
     elif code == "invalid_request_error":
         text += " The backend rejected the request; change it before sending it again."
     elif code not in FATAL_STREAM_CODES:
@@ -291,13 +337,19 @@ def should_retry(error: CodexError | None, *, status: int | None = None, retry_a
     client never sleeps minutes on its own.
     """
     if status is not None:
+        if isinstance(error, BlockedError):  # a challenge page does not go away in 200 ms
+            return False
         return status >= 500 and (retry_after is None or retry_after <= MAX_AUTO_RETRY_DELAY)
     if error is None:
         return True
+    if isinstance(error, BlockedError):
+        return False
     if isinstance(error, ServerError):
         return True
     if isinstance(error, StreamError):
         if isinstance(error, ContextWindowExceededError) or error.code in FATAL_STREAM_CODES:
+            return False
+        if error.code and error.code.endswith("_policy"):  # audit §3: any policy block is final
             return False
         return error.retry_after is None or error.retry_after <= MAX_AUTO_RETRY_DELAY
     return False

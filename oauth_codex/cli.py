@@ -471,8 +471,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
     config = _config()
     with CodexOAuthLLM(oauth_config=config) as llm:
         try:
-            for slug in llm.list_models():
-                print(slug)
+            for info in llm.list_models():
+                print(info.slug)
         finally:
             _record_rate_limits(config, llm.last_rate_limits)
     return EXIT_OK

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from ipaddress import ip_address
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Unpack, overload
 from urllib.parse import urlsplit
@@ -28,18 +29,39 @@ import httpx
 
 from . import _usage
 from ._call import Action, CallState, Mode
+from ._catalog import (
+    CLIENT_VERSION_ENV,
+    CODEX_CLIENT_VERSION,
+    MODEL_ENV,
+    builtin_catalog,
+    clamp_effort,
+    model_error_message,
+    parse_catalog,
+    visible,
+)
+from ._catalog_cache import CachedCatalog, cache_file, load_cache, save_cache
 from ._options import GenerateOptions, RequestOptions, check_options, with_options
 from ._ratelimits import parse_rate_limits
 from ._request import build_body, build_headers, user_agent
-from ._version import __version__
 from .auth._config import OAuthConfig
 from .auth._profiles import with_profile
 from .auth._tokens import AccessToken, TokenProvider, TokenStore
-from .errors import APIConnectionError, APIError, CodexError, ToolCallRequiredError, UsageLimitError
-from .types import GenerateResult, RateLimits, StreamEvent, UsageSnapshot
+from .errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    CodexError,
+    ModelNotSupportedError,
+    ToolCallRequiredError,
+    UsageLimitError,
+)
+from .types import GenerateResult, ModelInfo, RateLimits, StreamEvent, UsageSnapshot
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM", "GenerateOptions"]
 
+#: used when neither ``model=``, ``$CODEX_OAUTH_MODEL`` nor a cached model catalog names one. gpt-5.5 is
+#: still served and is the one slug every plan (free included) lists in September 2026 (audit §7); once a
+#: catalog is cached its first listed model wins, and a default the backend rejects falls back to it.
 DEFAULT_MODEL = "gpt-5.5"
 #: connect 10 s; read 300 s between chunks (the CLI's idle timeout)
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
@@ -108,6 +130,7 @@ class CodexOAuthLLM:
         max_wait: float | None = None,
         on_wait: _usage.OnWait | None = None,
         profile_name: str | None = None,
+        client_version: str | bool | None = None,
     ) -> None:
         if api_mode != "responses":
             raise ValueError(
@@ -126,7 +149,9 @@ class CodexOAuthLLM:
         self._config = config
         self.base_url = (base_url or config.base_url).rstrip("/")
         _warn_untrusted_host(self.base_url)
-        self.model = model
+        # explicit model > $CODEX_OAUTH_MODEL > the cached catalog's first model > DEFAULT_MODEL
+        self.model = model or os.environ.get(MODEL_ENV, "").strip() or None
+        self.client_version = _advertised_version(client_version)
         self.max_retries = max_retries
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.originator = originator or config.originator
@@ -145,7 +170,6 @@ class CodexOAuthLLM:
         self._async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-        self._agent = user_agent()
         self.usage_budget = (
             _usage.check_budget(usage_budget) if usage_budget is not None else _usage.budget_from_env(os.environ)
         )
@@ -154,6 +178,8 @@ class CodexOAuthLLM:
         self.on_wait = on_wait
         self._limits_at = datetime.now(UTC)
         self._usage_snapshot: UsageSnapshot | None = None
+        self._catalogs: dict[str, CachedCatalog | None] = {}
+        self._agent = user_agent(self.client_version, self.originator)
 
     def __repr__(self) -> str:
         return f"CodexOAuthLLM(model={self.model!r}, base_url={self.base_url!r})"
@@ -197,7 +223,11 @@ class CodexOAuthLLM:
 
     def _headers(self, token: AccessToken, session_id: str | None = None) -> dict[str, str]:
         return build_headers(
-            token, session_id=session_id or self.session_id, originator=self.originator, agent=self._agent
+            token,
+            session_id=session_id or self.session_id,
+            originator=self.originator,
+            agent=self._agent,
+            client_version=self.client_version,
         )
 
     def _note_rate_limits(self, headers: Mapping[str, str]) -> RateLimits | None:
@@ -209,20 +239,23 @@ class CodexOAuthLLM:
 
     def _prepare(self, method: str, mode: Mode, prompt: str | None, options: GenerateOptions) -> CallState:
         check_options(method, options)
-        model = options.get("model") or self.model or DEFAULT_MODEL
-        request: RequestOptions = {**options, "prompt": prompt, "model": model}
+        explicit = options.get("model") or self.model
+        request: RequestOptions = {**options, "prompt": prompt, "model": explicit or DEFAULT_MODEL}
         tool_results = request.get("tool_results")
         if tool_results and request.get("previous_output") is None:
             request["previous_output"] = self._recall(tool_results)
         body = build_body(request, default_instructions=self.instructions, session_id=self.session_id)
         _check_tool_pairs(body["input"])
-        return CallState(
+        call = CallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),
             mode,
             session_id=body["prompt_cache_key"],
             max_retries=self.max_retries,
             backoff=self.retry_backoff,
         )
+        if not explicit or isinstance(body.get("reasoning"), dict):
+            call.pending = (body, not explicit)
+        return call
 
     def _recall(self, tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
         if not isinstance(tool_results, list | tuple):
@@ -259,6 +292,7 @@ class CodexOAuthLLM:
     def _run(self, call: CallState) -> Iterator[str | StreamEvent]:
         provider = self.token_provider
         token = provider.get_token()
+        self._resolve_defaults(call, token)
         client = self._client()
         waited = 0.0
         while True:
@@ -304,6 +338,15 @@ class CodexOAuthLLM:
                 waited += pause
                 self._wait_for_reset(pause, outcome)
                 continue
+            if isinstance(outcome, ModelNotSupportedError):
+                if self._default_model_fallback(call, outcome):
+                    try:
+                        fetched: CachedCatalog | None = self._load_catalog(refresh=True)
+                    except CodexError:
+                        fetched = None
+                    if self._retry_with_catalog(call, fetched):
+                        continue
+                raise self._explain_model_error(outcome, token)
             if isinstance(outcome, CodexError):
                 raise outcome
             action, delay = outcome
@@ -316,6 +359,7 @@ class CodexOAuthLLM:
     async def _arun(self, call: CallState) -> AsyncIterator[str | StreamEvent]:
         provider = self.token_provider
         token = await provider.aget_token()
+        self._resolve_defaults(call, token)
         client = self._aclient()
         waited = 0.0
         while True:
@@ -361,6 +405,15 @@ class CodexOAuthLLM:
                 waited += pause
                 await self._await_reset(pause, outcome)
                 continue
+            if isinstance(outcome, ModelNotSupportedError):
+                if self._default_model_fallback(call, outcome):
+                    try:
+                        fetched: CachedCatalog | None = await self._aload_catalog(refresh=True)
+                    except CodexError:
+                        fetched = None
+                    if self._retry_with_catalog(call, fetched):
+                        continue
+                raise self._explain_model_error(outcome, token)
             if isinstance(outcome, CodexError):
                 raise outcome
             action, delay = outcome
@@ -570,37 +623,76 @@ class CodexOAuthLLM:
             raise _tool_call_required(result, streaming=True)
 
     # ------------------------------------------------------------------------------ models
-    def list_models(self) -> list[str]:
-        """Model slugs the backend lists for this login (``GET {base_url}/models``)."""
+    def list_models(self, include_hidden: bool = False, *, refresh: bool = False) -> list[ModelInfo]:
+        """The models this login can use, in the backend's order (``GET {base_url}/models``).
+
+        Only ``visibility == "list"`` entries unless ``include_hidden``. The catalog is cached per account in
+        ``$CODEX_OAUTH_HOME/models/`` for an hour (``refresh=True`` asks the backend now; a cached copy is
+        revalidated with its ``x-models-etag``). When the backend cannot be asked (network, 5xx, HTML,
+        unexpected JSON) the cached catalog, else a built-in list, is returned with a ``UserWarning``.
+        Login problems (:class:`~oauth_codex.errors.AuthError`, a 401 after a refresh) are raised.
+        """
+        try:
+            catalog = self._load_catalog(refresh=refresh)
+        except (APIError, APIConnectionError) as exc:
+            catalog = self._catalog_fallback(exc)
+        return visible(parse_catalog(catalog.models), include_hidden)
+
+    async def alist_models(self, include_hidden: bool = False, *, refresh: bool = False) -> list[ModelInfo]:
+        """Async :meth:`list_models`."""
+        try:
+            catalog = await self._aload_catalog(refresh=refresh)
+        except (APIError, APIConnectionError) as exc:
+            catalog = self._catalog_fallback(exc)
+        return visible(parse_catalog(catalog.models), include_hidden)
+
+    def _load_catalog(self, *, refresh: bool) -> CachedCatalog:
         provider = self.token_provider
         token = provider.get_token()
-        resp = self._client().get(self._models_url, headers=self._models_headers(token))
-        self._note_rate_limits(resp.headers)
-        if resp.status_code == 401:
-            token = provider.force_refresh(token)
-            resp = self._client().get(self._models_url, headers=self._models_headers(token))
-            self._note_rate_limits(resp.headers)
-        return _parse_models(resp)
+        cached = self._cached_catalog(token)
+        if not refresh and self._catalog_usable(cached):
+            assert cached is not None
+            return cached
+        try:
+            resp = self._client().get(self._models_url, headers=self._models_headers(token, cached))
+            if resp.status_code == 401:
+                token = provider.force_refresh(token)
+                resp = self._client().get(self._models_url, headers=self._models_headers(token, cached))
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc, "models") from exc
+        return self._take_catalog(token, resp, cached)
 
-    async def alist_models(self) -> list[str]:
-        """Async :meth:`list_models`."""
+    async def _aload_catalog(self, *, refresh: bool) -> CachedCatalog:
         provider = self.token_provider
         token = await provider.aget_token()
-        resp = await self._aclient().get(self._models_url, headers=self._models_headers(token))
-        self._note_rate_limits(resp.headers)
-        if resp.status_code == 401:
-            token = await provider.aforce_refresh(token)
-            resp = await self._aclient().get(self._models_url, headers=self._models_headers(token))
-            self._note_rate_limits(resp.headers)
-        return _parse_models(resp)
+        cached = self._cached_catalog(token)
+        if not refresh and self._catalog_usable(cached):
+            assert cached is not None
+            return cached
+        try:
+            resp = await self._aclient().get(self._models_url, headers=self._models_headers(token, cached))
+            if resp.status_code == 401:
+                token = await provider.aforce_refresh(token)
+                resp = await self._aclient().get(self._models_url, headers=self._models_headers(token, cached))
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc, "models") from exc
+        return self._take_catalog(token, resp, cached)
+
+    @property
+    def _catalog_version(self) -> str:
+        """The ``client_version`` sent to ``/models``: the advertised one, else the built-in CLI version."""
+        return self.client_version or CODEX_CLIENT_VERSION
 
     @property
     def _models_url(self) -> str:
-        return f"{self.base_url}/models?client_version={__version__}"
+        # audit §7 / ranked mismatch 3: a real Codex CLI version (our own 1.x would gate the list)
+        return f"{self.base_url}/models?client_version={self._catalog_version}"
 
-    def _models_headers(self, token: AccessToken) -> dict[str, str]:
+    def _models_headers(self, token: AccessToken, cached: CachedCatalog | None = None) -> dict[str, str]:
         headers = self._headers(token)
         headers["Accept"] = "application/json"
+        if cached is not None and cached.etag and cached.client_version == self._catalog_version:
+            headers["If-None-Match"] = cached.etag
         return headers
 
     # ------------------------------------------------------------------------------ usage limits
@@ -720,6 +812,135 @@ class CodexOAuthLLM:
             await self.ausage()
         except CodexError:
             pass  # the re-sent request will tell
+    def _cache_path(self, account_id: str | None) -> Path:
+        """``<profile dir>/models/<account>.json``: each profile (and account) has its own catalog."""
+        from .auth._profiles import profile_dir
+
+        return cache_file(profile_dir(self._config), account_id)
+
+    def _cached_catalog(self, token: AccessToken) -> CachedCatalog | None:
+        """This account's catalog: remembered by this instance, else read once from the cache file."""
+        key = token.account_id or ""
+        with self._lock:
+            if key in self._catalogs:
+                return self._catalogs[key]
+        cached = load_cache(self._cache_path(token.account_id))
+        with self._lock:
+            return self._catalogs.setdefault(key, cached)
+
+    def _catalog_usable(self, cached: CachedCatalog | None) -> bool:
+        return (
+            cached is not None
+            and cached.client_version == self._catalog_version
+            and cached.fresh(time.time())
+        )
+
+    def _take_catalog(self, token: AccessToken, resp: httpx.Response, cached: CachedCatalog | None) -> CachedCatalog:
+        """A ``/models`` answer -> the catalog to use (saved to the cache), or the mapped error."""
+        from ._transport import classify
+
+        self._note_rate_limits(resp.headers)
+        etag = resp.headers.get("x-models-etag")
+        if resp.status_code == 304 and cached is not None:
+            catalog = CachedCatalog(time.time(), etag or cached.etag, self._catalog_version, cached.models)
+        elif resp.status_code == 200:
+            try:
+                data = resp.json()
+            except ValueError as exc:
+                raise APIError(
+                    "The models endpoint answered with something that is not JSON; check base_url.",
+                    status_code=resp.status_code,
+                    body=resp.text[:500],
+                ) from exc
+            entries = data.get("models", data.get("data")) if isinstance(data, dict) else data
+            if not isinstance(entries, list):
+                raise APIError(
+                    "The models endpoint answered JSON without a models list; the backend may have changed.",
+                    status_code=resp.status_code,
+                    body=data,
+                )
+            raw = [e if isinstance(e, dict) else {"slug": e} for e in entries if isinstance(e, dict | str)]
+            catalog = CachedCatalog(time.time(), etag, self._catalog_version, raw)
+        else:
+            raise classify(resp.status_code, resp.content, resp.headers)
+        save_cache(self._cache_path(token.account_id), catalog)
+        with self._lock:
+            self._catalogs[token.account_id or ""] = catalog
+        return catalog
+
+    def _catalog_fallback(self, error: CodexError) -> CachedCatalog:
+        """The cached catalog (any age), else the built-in list, with a warning; auth errors are raised."""
+        if isinstance(error, AuthenticationError):
+            raise error
+        with self._lock:
+            cached = next((c for c in self._catalogs.values() if c is not None), None)
+        if cached is not None:
+            source = f"the cached catalog from {int(cached.age(time.time()) // 60)} min ago"
+        else:
+            source = "the built-in model list"
+            cached = CachedCatalog(0.0, None, self._catalog_version, [m.raw for m in builtin_catalog()])
+        warnings.warn(f"Could not fetch the model catalog ({error}); using {source}.", UserWarning, stacklevel=3)
+        return cached
+
+    def _known_models(self, token: AccessToken) -> tuple[list[ModelInfo], bool]:
+        """(models, from a real catalog?): the cached catalog of this account, else the built-in list."""
+        cached = self._cached_catalog(token)
+        if cached is not None and cached.models:
+            return parse_catalog(cached.models), True
+        return builtin_catalog(), False
+
+    def _resolve_defaults(self, call: CallState, token: AccessToken) -> None:
+        """Default model and effort clamping from the catalog, once the account is known (no network)."""
+        if call.pending is None:
+            return
+        body, defaulted = call.pending
+        models, real = self._known_models(token)
+        listed = visible(models)
+        if defaulted and real and listed:
+            body["model"] = listed[0].slug
+        reasoning = body.get("reasoning")
+        effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+        if isinstance(reasoning, dict) and isinstance(effort, str):
+            info = next((m for m in models if m.slug == body["model"]), None)
+            clamped = clamp_effort(effort, info)
+            if clamped != effort:
+                warnings.warn(
+                    f"reasoning effort {effort!r} is not supported by {body['model']!r} (it takes "
+                    f"{', '.join(info.supported_reasoning_efforts) if info else '?'}); sending {clamped!r}.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                body["reasoning"] = {**reasoning, "effort": clamped}
+        call.body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+    def _default_model_fallback(self, call: CallState, error: ModelNotSupportedError) -> bool:
+        """Whether a rejected *default* model may be swapped for the catalog's first one (once per call)."""
+        return call.pending is not None and call.pending[1] and not call.yielded and not error.gated
+
+    def _retry_with_catalog(self, call: CallState, catalog: CachedCatalog | None) -> bool:
+        """Point the call at the freshly fetched catalog's first listed model; ``False`` when that changes nothing."""
+        if call.pending is None or catalog is None:
+            return False
+        body, _ = call.pending
+        listed = visible(parse_catalog(catalog.models))
+        call.pending = None  # one fallback per call
+        if not listed or listed[0].slug == body["model"]:
+            return False
+        body["model"] = listed[0].slug
+        call.body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return True
+
+    def _explain_model_error(self, error: ModelNotSupportedError, token: AccessToken) -> ModelNotSupportedError:
+        """Name the slugs this login can use (cached catalog, else built-in list) in the error."""
+        models, _ = self._known_models(token)
+        slugs = [m.slug for m in visible(models)]
+        detail = error.body.get("detail") if isinstance(error.body, dict) else None
+        error.available_models = slugs
+        error.message = model_error_message(
+            error.model, gated=error.gated, available=slugs, detail=detail if isinstance(detail, str) else None
+        )
+        error.args = (error.message,)
+        return error
 
     # ------------------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -808,38 +1029,28 @@ def _oauth_provider(config: OAuthConfig, store: TokenStore | None, interactive: 
     return OAuthTokenProvider(store=resolved, config=config, interactive=interactive)
 
 
-def _unreachable(exc: httpx.HTTPError) -> APIConnectionError:
+def _unreachable(exc: httpx.HTTPError, endpoint: str = "usage") -> APIConnectionError:
     return APIConnectionError(
-        f"Could not reach the usage endpoint ({type(exc).__name__}); check your network connection and base_url."
+        f"Could not reach the {endpoint} endpoint ({type(exc).__name__}); check your network connection and "
+        "base_url."
     )
 
 
-def _parse_models(resp: httpx.Response) -> list[str]:
-    from ._transport import classify
+def _advertised_version(client_version: str | bool | None) -> str | None:
+    """The Codex version to advertise in ``version``/User-Agent, or ``None`` (the default: advertise none).
 
-    if resp.status_code != 200:
-        raise classify(resp.status_code, resp.content, resp.headers)
-    try:
-        data = resp.json()
-    except ValueError as exc:
-        raise APIError(
-            "The models endpoint answered with something that is not JSON; check base_url.",
-            status_code=resp.status_code,
-            body=resp.text[:500],
-        ) from exc
-    entries: Any = data
-    if isinstance(data, dict):
-        entries = data.get("models", data.get("data", []))
-    slugs: list[str] = []
-    if isinstance(entries, list):
-        for entry in entries:
-            if isinstance(entry, str):
-                slugs.append(entry)
-            elif isinstance(entry, dict):
-                slug = entry.get("slug") or entry.get("id") or entry.get("name")
-                if isinstance(slug, str):
-                    slugs.append(slug)
-    return slugs
+    ``client_version=True`` -> the built-in CLI version; a string -> itself; ``False`` -> never;
+    ``None`` -> ``$CODEX_OAUTH_CLIENT_VERSION`` when set. Off by default on purpose (audit §7, ranked
+    mismatch 1): the backend gates models by the version a client advertises, and clients that advertise
+    none pass today, whereas a stale advertised version fails every call with "requires a newer version".
+    """
+    if client_version is False:
+        return None
+    if client_version is True:
+        return os.environ.get(CLIENT_VERSION_ENV, "").strip() or CODEX_CLIENT_VERSION
+    if isinstance(client_version, str) and client_version.strip():
+        return client_version.strip()
+    return os.environ.get(CLIENT_VERSION_ENV, "").strip() or None
 
 
 def _warn_untrusted_host(base_url: str) -> None:

@@ -11,9 +11,10 @@ and never contains a token::
     ├── TokenStoreError                   a token store cannot be read or written (names the file)
     ├── APIError                          an error answer (`status_code`, `body`, `request_id`, `code`)
     │   ├── BadRequestError               400: `message` is the backend's `detail`
-    │   │   └── ModelNotSupportedError    400: the model is not available with a ChatGPT account
+    │   │   └── ModelNotSupportedError    400: unknown/retired model, or gated behind a newer Codex version
     │   ├── AuthenticationError           401 after one refresh-and-retry
-    │   ├── PermissionDeniedError         403 (Cloudflare block, account mismatch)
+    │   ├── PermissionDeniedError         403 (workspace policy, account mismatch)
+    │   │   └── BlockedError              403/503 HTML answer: a Cloudflare challenge or block, not the backend
     │   ├── NotFoundError                 404 (e.g. a replayed server item id)
     │   ├── RateLimitError                429 rate limit (`retry_after`)
     │   │   └── UsageLimitError           429 usage_limit_reached / usage_not_included (`resets_at`, `plan_type`)
@@ -42,6 +43,7 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "BadRequestError",
+    "BlockedError",
     "CodexError",
     "ContextWindowExceededError",
     "LoginError",
@@ -148,7 +150,27 @@ class BadRequestError(APIError):
 
 
 class ModelNotSupportedError(BadRequestError):
-    """400: the model is not available for Codex with a ChatGPT account (or not on this plan)."""
+    """400: the model cannot be used here: unknown, retired, not on this plan, or gated.
+
+    ``model`` is the slug the backend named (when it did); ``gated`` is true for "The '<model>' model
+    requires a newer version of Codex" (the backend gates models by the Codex version a client advertises:
+    set ``CODEX_OAUTH_CLIENT_VERSION`` / ``client_version=`` or pick another model); ``available_models``
+    lists the slugs the client knows this login can use (from the model catalog, else the built-in list).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        gated: bool = False,
+        available_models: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.model = model
+        self.gated = gated
+        self.available_models = list(available_models or [])
 
 
 class AuthenticationError(APIError):
@@ -157,6 +179,19 @@ class AuthenticationError(APIError):
 
 class PermissionDeniedError(APIError):
     """403: the request was blocked (Cloudflare, workspace policy, or a different account)."""
+
+
+class BlockedError(PermissionDeniedError):
+    """403/503 answered with an HTML page (a Cloudflare challenge or block) instead of the Codex backend.
+
+    Never retried automatically; the HTML is kept in ``body`` but never quoted in the message. ``ray_id``
+    is Cloudflare's ``cf-ray`` (quote it when asking for help). Try again later, from another network,
+    or without a VPN/proxy.
+    """
+
+    def __init__(self, message: str, *, ray_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.ray_id = ray_id
 
 
 class NotFoundError(APIError):

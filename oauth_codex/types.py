@@ -11,6 +11,7 @@ __all__ = [
     "Credits",
     "FinishReason",
     "GenerateResult",
+    "ModelInfo",
     "ModelRateLimits",
     "RateLimitWindow",
     "RateLimits",
@@ -170,4 +171,29 @@ class StreamEvent(BaseModel):
     delta: str | None = None
     item: dict[str, Any] | None = None
     response: dict[str, Any] | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelInfo(BaseModel):
+    """One entry of the backend's model catalog (``GET {base_url}/models``), as ``list_models()`` returns it.
+
+    ``supported_reasoning_efforts`` lists the ``reasoning.effort`` values the model takes (empty: unknown);
+    ``visibility`` is ``"list"`` for models the Codex CLI shows (``"hide"`` and others are internal or
+    preview); ``upgrade`` names the slug the backend suggests moving to, if any; ``raw`` is the whole entry
+    as the backend sent it (fields added later land there first).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str
+    display_name: str = ""
+    context_window: int | None = None
+    default_reasoning_effort: str | None = None
+    supported_reasoning_efforts: list[str] = Field(default_factory=list)
+    supports_reasoning_summaries: bool = False
+    supports_verbosity: bool = False
+    input_modalities: list[str] = Field(default_factory=list)
+    visibility: str = "list"
+    priority: int | None = None
+    upgrade: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict)

@@ -13,9 +13,9 @@ import oauth_codex
 
 EXPORTED = {
     "APIConnectionError", "APIError", "APITimeoutError", "AccessToken", "AuthError", "AuthenticationError",
-    "BadRequestError", "CodexError", "CodexOAuthLLM", "ContextWindowExceededError", "Credits", "GenerateResult",
-    "LoginError", "MemoryTokenStore", "ModelNotSupportedError", "ModelRateLimits", "NotAuthenticatedError",
-    "NotFoundError",
+    "BadRequestError", "BlockedError", "CodexError", "CodexOAuthLLM", "ContextWindowExceededError", "Credits",
+    "GenerateResult", "LoginError", "MemoryTokenStore", "ModelInfo", "ModelNotSupportedError", "ModelRateLimits",
+    "NotAuthenticatedError", "NotFoundError",
     "OAuthConfig", "PermissionDeniedError", "RateLimitError", "RateLimitWindow", "RateLimits", "RefreshTokenError",
     "ResponseAccumulator", "ServerError", "StaticTokenProvider", "StreamError", "StreamEvent", "TokenData",
     "TokenProvider", "TokenStore", "TokenStoreError", "ToolCall", "ToolCallRequiredError", "Usage",

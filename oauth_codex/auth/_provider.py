@@ -134,7 +134,7 @@ class OAuthTokenProvider:
     # -- helpers ---------------------------------------------------------------------------------------
     @staticmethod
     def _access(tokens: TokenData) -> AccessToken:
-        return AccessToken(tokens.access_token, tokens.resolved_account_id())
+        return AccessToken(tokens.access_token, tokens.resolved_account_id(), tokens.is_fedramp)
 
     def _fresh_cached(self, rejected: str | None = None) -> AccessToken | None:
         tokens = self._tokens

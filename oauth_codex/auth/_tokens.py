@@ -165,6 +165,14 @@ class TokenData(BaseModel):
         account_id)`` (no secret in it)."""
         return (self.route, self.client_id, self.user_id, self.resolved_account_id())
 
+    @property
+    def is_fedramp(self) -> bool:
+        """Whether the id token (else the access token) says ``chatgpt_account_is_fedramp: true``."""
+        for claims in (self.id_claims, self.access_claims):
+            if _claim_object(claims, AUTH_CLAIMS).get("chatgpt_account_is_fedramp") is True:
+                return True
+        return False
+
     def resolved_account_id(self) -> str | None:
         """``account_id``, else the ``chatgpt_account_id`` claim of the id token, then of the access token."""
         if self.account_id:
@@ -227,10 +235,14 @@ class TokenData(BaseModel):
 
 @dataclass(frozen=True)
 class AccessToken:
-    """What a request needs: the bearer token and the ChatGPT account id (token hidden from repr)."""
+    """What a request needs: the bearer token and the ChatGPT account id (token hidden from repr).
+
+    ``fedramp`` is true for FedRAMP workspaces (the ``X-OpenAI-Fedramp`` header is sent then).
+    """
 
     token: str = field(repr=False)
     account_id: str | None = None
+    fedramp: bool = False
 
 
 @runtime_checkable

@@ -116,6 +116,8 @@ class AuthServer:
                 "project_id": account.project_id,
                 "completed_platform_onboarding": True,
                 "is_org_owner": True,
+                # audit §1: the CLI sends X-OpenAI-Fedramp when this id-token claim is true
+                **({"chatgpt_account_is_fedramp": True} if account.fedramp else {}),
             },
         }
         tokens: dict[str, Any] = {

@@ -11,6 +11,7 @@ import json
 import uuid
 from typing import Any
 
+from ._catalog import GATED_DETAIL, advertised_version, build_catalog, catalog_etag, gated, listed_for, parse_version
 from ._events import StreamOptions, build_events, finalize_events, usage_for
 from ._faults import Fault, FaultQueue
 from ._jwt import open_sealed, seal, verify_jwt
@@ -38,6 +39,7 @@ FAILURE_MESSAGES = {
     "usage_not_included": "Your plan does not include Codex usage. Upgrade your ChatGPT plan to use Codex.",
     "server_is_overloaded": "Our servers are currently overloaded. Please try again later.",
     "invalid_prompt": "Invalid prompt: your prompt was flagged as potentially violating our usage policy.",
+    "bio_policy": "This request has been flagged for potentially violating our biological safety policy.",
 }
 _DEFAULT_FAILURE = "An error occurred while processing your request. You can retry your request."
 
@@ -49,6 +51,14 @@ _CLOUDFLARE_PAGE = """<!DOCTYPE html>
 <p>This website is using a security service to protect itself from online attacks.</p>
 <p>Cloudflare Ray ID: <strong>{ray}</strong></p>
 </div></div></body></html>
+"""
+
+# Cloudflare's managed-challenge interstitial ("Just a moment..."), sent with ``cf-mitigated: challenge``
+_CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"></head><body>
+<div class="main-wrapper"><h1>chatgpt.com</h1><h2>Verifying you are human. This may take a few seconds.</h2>
+<noscript>Enable JavaScript and cookies to continue</noscript></div>
+<script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray={ray}"></script></body></html>
 """
 
 
@@ -138,8 +148,15 @@ class Backend:
             return [m for m in self.settings.models if m in plan_models[plan_type]]
         return list(self.settings.models)
 
+    def catalog(self, plan_type: str) -> list[dict[str, Any]]:
+        """Full catalog entries of the models this plan may use (see :mod:`._catalog`)."""
+        return build_catalog(self.allowed_models(plan_type), self.settings.model_overrides)
+
     def models(self, request: HttpRequest) -> Reply:
-        """``GET .../models``: ``{"models": [{"slug", "display_name", ...}]}`` (shape invented)."""
+        """``GET .../models?client_version=V``: ``{"models": [...]}`` gated by ``V``, with ``x-models-etag``.
+
+        ``If-None-Match`` with the current etag gets a 304 (audit CODEX-2026-12 §7).
+        """
         record, error = self.authenticate(request)
         if error is not None:
             return error
@@ -147,17 +164,14 @@ class Backend:
         fault = self._take_http_fault()
         if fault is not None:
             return self._http_fault_reply(fault, record.account.plan_type)
-        models = [
-            {
-                "slug": slug,
-                "display_name": slug,
-                "visibility": "list",
-                "supported_in_api": True,
-                "priority": n,
-            }
-            for n, slug in enumerate(self.allowed_models(record.account.plan_type))
-        ]
-        headers = [("x-models-etag", 'W/"emulator-models-1"')]
+        version = parse_version(request.query.get("client_version"))
+        if version is None:
+            return Reply.json(400, {"detail": "Missing or invalid query parameter: client_version"})
+        models = listed_for(self.catalog(record.account.plan_type), version)
+        etag = catalog_etag(models)
+        headers = [("x-models-etag", etag)]
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304, b"", "application/json", headers)
         return Reply.json(200, {"models": models}, headers)
 
     # ---------------------------------------------------------------------------------- /responses
@@ -186,6 +200,8 @@ class Backend:
             official_instructions=self.settings.official_instructions,
             verify_encrypted=lambda blob: open_sealed(blob, self.state.secret) is not None,
         )
+        if rejection is None and body is not None:
+            rejection = self._catalog_rules(body, request.headers, plan)
         if rejection is not None or body is None:
             status, payload = rejection or detail(400, "Bad Request")
             return _reply(status, payload, delay)
@@ -221,6 +237,25 @@ class Backend:
             self._apply_stream_fault(stream_fault, reply, turn.usage, options)
         reply.events = finalize_events(reply.events, options)
         return reply
+
+    def _catalog_rules(
+        self, body: dict[str, Any], headers: dict[str, str], plan: str
+    ) -> tuple[int, dict[str, Any]] | None:
+        """Client-version gating and the model's own effort list (audit CODEX-2026-12 §7, §2)."""
+        entry = next((e for e in self.catalog(plan) if e["slug"] == body["model"]), None)
+        if gated(entry, advertised_version(headers)):
+            return detail(400, GATED_DETAIL.format(model=body["model"]))
+        reasoning = body.get("reasoning")
+        effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+        levels = [lv.get("effort") for lv in (entry or {}).get("supported_reasoning_levels") or []]
+        if effort is not None and levels and effort not in levels:
+            return invalid_request(
+                f"Unsupported value: '{effort}' is not supported with the '{body['model']}' model. "
+                f"Supported values are: {', '.join(repr(lv) for lv in levels)}.",
+                "reasoning.effort",
+                "unsupported_value",
+            )
+        return None
 
     # ------------------------------------------------------------------------------------- faults
     def _take_http_fault(self) -> Fault | None:
@@ -276,6 +311,10 @@ class Backend:
         if kind == "cloudflare":
             ray = uuid.uuid4().hex[:16]
             return Reply.html(403, _CLOUDFLARE_PAGE.format(ray=ray), [("cf-ray", f"{ray}-EMU")])
+        if kind == "html_challenge":
+            ray = uuid.uuid4().hex[:16]
+            headers = [("cf-ray", f"{ray}-EMU"), ("cf-mitigated", "challenge")]
+            return Reply.html(int(p.get("status", 403)), _CHALLENGE_PAGE.format(ray=ray), headers)
         if kind == "unauthorized":
             return (
                 _token_expired()

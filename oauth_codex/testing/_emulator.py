@@ -52,6 +52,8 @@ class CodexEmulator:
     ``obfuscation``) and ``usage_percent_step`` (how much ``x-codex-primary-used-percent`` rises per request).
     ``tls=True`` serves HTTPS with a throwaway CA (needs ``trustme``): see :attr:`ca_bundle` and
     :meth:`ssl_context`. :attr:`connections_opened` counts accepted TCP connections.
+    ``model_catalog`` sets per-slug ``/models`` fields (``minimal_client_version``, ``visibility``,
+    ``supported_reasoning_levels``, ...) over the built-in entries; see :meth:`update_model`.
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class CodexEmulator:
         sequence_numbers: bool = True,
         obfuscation: bool = False,
         tls: bool = False,
+        model_catalog: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._host = host
         self._tls = tls
@@ -100,6 +103,7 @@ class CodexEmulator:
             require_account_id=require_account_id,
             official_instructions=list(official_instructions) if official_instructions is not None else None,
             usage_percent_step=usage_percent_step,
+            model_overrides={k: dict(v) for k, v in (model_catalog or {}).items()},
         )
         self._auth = AuthServer(
             self._state, self.settings, lambda: self.issuer, Account.derive(email, plan_type)
@@ -267,11 +271,23 @@ class CodexEmulator:
         return OAuthConfig.from_env(env=self.env(), **overrides)
 
     def login_tokens(
-        self, email: str | None = None, plan_type: str | None = None, account_id: str | None = None
+        self,
+        email: str | None = None,
+        plan_type: str | None = None,
+        account_id: str | None = None,
+        fedramp: bool | None = None,
     ) -> TokenData:
-        """Tokens issued as by a real login (refresh token registered), for the login account by default."""
+        """Tokens issued as by a real login (refresh token registered), for the login account by default.
+
+        ``fedramp=True`` sets the id token's ``chatgpt_account_is_fedramp`` claim.
+        """
         base = self._auth.login_account
-        account = Account.derive(email or base.email, plan_type or base.plan_type, account_id)
+        account = Account.derive(
+            email or base.email,
+            plan_type or base.plan_type,
+            account_id,
+            base.fedramp if fedramp is None else fedramp,
+        )
         tokens = self._auth.mint(account)
         return TokenData(
             id_token=tokens["id_token"],
@@ -388,6 +404,22 @@ class CodexEmulator:
         """403 with a Cloudflare "Sorry, you have been blocked" HTML page."""
         self._backend.http_faults.add("cloudflare", times)
 
+    def html_challenge(self, status: int = 403, times: int = 1) -> None:
+        """A Cloudflare managed challenge: ``status`` (403 or 503) with ``text/html`` and ``cf-mitigated``."""
+        if status not in (403, 503):
+            raise ValueError("html_challenge() takes status 403 or 503")
+        self._backend.http_faults.add("html_challenge", times, status=status)
+
+    def update_model(self, slug: str, **fields: Any) -> None:
+        """Change a model's ``/models`` entry (e.g. ``minimal_client_version="0.200.0"`` gates it for older
+        clients, ``visibility="hide"`` hides it); the ``x-models-etag`` changes with it."""
+        self.settings.model_overrides.setdefault(slug, {}).update(fields)
+
+    def retire_model(self, slug: str) -> None:
+        """Remove ``slug`` from the allow-list: ``/models`` drops it and ``/responses`` rejects it."""
+        if slug in self.settings.models:
+            self.settings.models.remove(slug)
+
     def policy_block(self, times: int = 1) -> None:
         """400 ``cyber_policy`` (SPEC §3 row 15; the text is invented)."""
         self._backend.http_faults.add("policy_block", times)
@@ -487,9 +519,9 @@ class CodexEmulator:
         """``/oauth/authorize`` redirects with ``access_denied`` / ``missing_codex_entitlement``."""
         self.settings.deny_login = enabled
 
-    def set_login_account(self, email: str, plan_type: str = "plus") -> None:
+    def set_login_account(self, email: str, plan_type: str = "plus", fedramp: bool = False) -> None:
         """Who signs in through ``/oauth/authorize`` and the device flow from now on."""
-        self._auth.login_account = Account.derive(email, plan_type)
+        self._auth.login_account = Account.derive(email, plan_type, fedramp=fedramp)
 
     def allow_redirect_uri(self, uri: str) -> None:
         """Register another ``redirect_uri`` (the real server knows only localhost:1455 and :1457)."""

@@ -19,6 +19,7 @@ HttpFaultKind = Literal[
     "rate_limit",
     "server_error",
     "cloudflare",
+    "html_challenge",
     "unauthorized",
     "policy_block",
     "models_error",

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "Account",
@@ -54,9 +54,10 @@ class Account:
     user_id: str
     organization_id: str
     project_id: str
+    fedramp: bool = False
 
     @classmethod
-    def derive(cls, email: str, plan_type: str, account_id: str | None = None) -> Account:
+    def derive(cls, email: str, plan_type: str, account_id: str | None = None, fedramp: bool = False) -> Account:
         """Stable ids derived from the e-mail address, so one e-mail is one account."""
         digest = hashlib.sha256(email.lower().encode()).hexdigest()
         return cls(
@@ -66,6 +67,7 @@ class Account:
             user_id=f"user-{digest[:24]}",
             organization_id=f"org-{digest[24:48]}",
             project_id=f"proj_{digest[40:64]}",
+            fedramp=fedramp,
         )
 
 
@@ -161,8 +163,12 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "gpt-5.6-sol",
     "gpt-5.6-terra",
     "gpt-5.6-luna",
+    "gpt-6-astra",
+    "gpt-6-sol",
+    "gpt-6-luna",
 )
-"""SPEC §2.5 slugs minus the retired ``gpt-5.2`` and ``gpt-5.3-codex``."""
+"""SPEC §2.5 slugs minus the retired ``gpt-5.2`` and ``gpt-5.3-codex``, plus the gpt-6 family (audit
+CODEX-2026-12 §7; their metadata, gating and visibility are in :mod:`._catalog`)."""
 
 FREE_PLAN_MODELS: tuple[str, ...] = ("gpt-5.5", "gpt-5.4-mini")
 """What the free plan is reported to allow (use with ``plan_models={"free": FREE_PLAN_MODELS}``)."""
@@ -194,3 +200,5 @@ class Settings:
     official_instructions: list[str] | None = None
     token_delay: float = 0.0
     usage_percent_step: float = 1.0
+    #: per-slug fields merged over the built-in catalog entries (``/models`` and gating)
+    model_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)

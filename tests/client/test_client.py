@@ -91,8 +91,9 @@ def test_import_is_light() -> None:
 
 async def test_list_models(emu: CodexEmulator, llm: CodexOAuthLLM) -> None:
     models = llm.list_models()
-    assert "gpt-5.3-codex" in models and "gpt-5.5" in models
-    assert await llm.alist_models() == models
+    slugs = [m.slug for m in models]
+    assert "gpt-5.3-codex" in slugs and "gpt-5.5" in slugs
+    assert await llm.alist_models(refresh=True) == models
     request = emu.requests[-1]
     assert request.method == "GET" and request.path.endswith("/backend-api/codex/models")
     assert request.headers["authorization"].startswith("Bearer ")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from oauth_codex import BadRequestError, CodexOAuthLLM, ModelNotSupportedError
+from oauth_codex import CodexOAuthLLM, ModelNotSupportedError
 from oauth_codex._version import __version__
 from oauth_codex.client import DEFAULT_MODEL
 from oauth_codex.testing import CodexEmulator
@@ -88,13 +88,11 @@ def test_seed_request_options(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
     assert result.finish_reason == "tool_calls"
 
 
-def test_store_true_is_sent_and_the_backend_400_surfaces(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
-    with pytest.raises(BadRequestError) as info:
+def test_store_true_is_refused_before_anything_is_sent(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
+    # audit CODEX-2026-12 ranked mismatch 5: the backend 400s every store=true, so don't send it
+    with pytest.raises(ValueError, match="store=True is not supported"):
         llm.generate(prompt="x", store=True)
-    assert str(info.value) == "Store must be set to false"
-    assert info.value.status_code == 400
-    assert sent(emu)["store"] is True
-    assert len(emu.responses_requests) == 1  # 400 is never retried
+    assert emu.responses_requests == []
 
 
 class Movie(BaseModel):

@@ -15,6 +15,7 @@ EXPECTED = [
     "CodexAuthError",
     "CodexAuthenticationError",
     "CodexBadRequestError",
+    "CodexBlockedError",
     "CodexContextWindowExceededError",
     "CodexLoginError",
     "CodexModelNotSupportedError",

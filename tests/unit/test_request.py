@@ -211,7 +211,6 @@ def test_options_wire_form() -> None:
         tool_choice={"type": "function", "function": {"name": "w"}},
         parallel_tool_calls=True,
         reasoning={"effort": "high", "summary": "auto"},
-        store=True,
         text={"verbosity": "low"},
         response_format={"type": "json_object"},
         include=[],
@@ -220,7 +219,7 @@ def test_options_wire_form() -> None:
     assert b["tool_choice"] == {"type": "function", "name": "w"}
     assert b["parallel_tool_calls"] is True
     assert b["reasoning"] == {"effort": "high", "summary": "auto"}
-    assert b["store"] is True
+    assert b["store"] is False
     assert b["text"] == {"verbosity": "low", "format": {"type": "json_object"}}
     assert b["include"] == []
     assert b["prompt_cache_key"] == "conv-9"
@@ -275,3 +274,18 @@ def test_strict_output_marks_tools_strict() -> None:
     assert tools[0]["strict"] is True
     assert tools[0]["parameters"]["required"] == ["a", "b"]
     assert tools[0]["parameters"]["additionalProperties"] is False
+
+
+def test_store_true_is_refused_before_sending() -> None:
+    # audit CODEX-2026-12 §2, ranked mismatch 5: store=true is a guaranteed 400 on the ChatGPT backend
+    with pytest.raises(ValueError, match="store=True is not supported"):
+        body(prompt="x", store=True)
+
+
+@pytest.mark.parametrize(("given", "sent"), [("ultra", "max"), ("max", "max"), ("high", "high")])
+def test_ultra_effort_is_sent_as_max(given: str, sent: str) -> None:
+    # audit §2 / ranked mismatch 7: the CLI maps ultra to max; the backend rejects ultra
+    assert body(prompt="x", reasoning={"effort": given, "summary": "auto"})["reasoning"] == {
+        "effort": sent,
+        "summary": "auto",
+    }

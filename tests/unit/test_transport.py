@@ -14,6 +14,7 @@ from oauth_codex import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BlockedError,
     ContextWindowExceededError,
     ModelNotSupportedError,
     NotFoundError,
@@ -55,7 +56,10 @@ def usage_examples() -> list[dict[str, Any]]:
 def test_400_detail_is_the_message(detail: str, cls: type[BadRequestError]) -> None:
     error = classify(400, json.dumps({"detail": detail}).encode(), {"x-oai-request-id": "req-1"})
     assert type(error) is cls
-    assert str(error) == detail
+    if cls is ModelNotSupportedError:  # the backend's detail is quoted inside a message that says what to do
+        assert detail.rstrip(".") in str(error) and "CODEX_OAUTH_MODEL" in str(error)
+    else:
+        assert str(error) == detail
     assert error.status_code == 400
     assert error.request_id == "req-1"
     assert error.body == {"detail": detail}
@@ -129,7 +133,8 @@ def test_generic_429_retry_after() -> None:
 def test_401_403_404_5xx() -> None:
     assert type(classify(401, b'{"detail":"Unauthorized"}')) is AuthenticationError
     cf = classify(403, b"<html><title>Attention Required! | Cloudflare</title>blocked</html>")
-    assert type(cf) is PermissionDeniedError and "Cloudflare" in str(cf)
+    assert type(cf) is BlockedError and isinstance(cf, PermissionDeniedError) and "Cloudflare" in str(cf)
+    assert "<html" not in str(cf) and "Attention Required" not in str(cf)
     assert "Bearer" not in str(cf)
     denied = classify(403, b'{"detail": "account mismatch"}')
     assert "account mismatch" in str(denied)
@@ -238,3 +243,34 @@ def test_404_with_rate_limit_json_is_a_429() -> None:
     error = classify(404, json.dumps(body), {"Retry-After": "3"})
     assert type(error) is RateLimitError
     assert error.status_code == 429 and error.retry_after == 3.0
+
+
+def test_html_challenges_are_blocked_and_plain_503_pages_are_server_errors() -> None:
+    # audit §4 "403 Cloudflare" / issue 14 item 5: never quote the page, never retry a challenge
+    page = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf-chl</body></html>"
+    blocked = classify(503, page, {"content-type": "text/html", "cf-ray": "8f00-AMS"})
+    assert type(blocked) is BlockedError and blocked.ray_id == "8f00-AMS"
+    assert "8f00-AMS" in str(blocked) and "Just a moment" not in str(blocked)
+    assert not should_retry(blocked, status=503)
+    mitigated = classify(403, b"", {"cf-mitigated": "challenge"})
+    assert type(mitigated) is BlockedError and "Cloudflare challenge" in str(mitigated)
+    plain = classify(503, b"<html><body>Service Temporarily Unavailable</body></html>", {"content-type": "text/html"})
+    assert type(plain) is ServerError and should_retry(plain, status=503)
+
+
+def test_gated_model_400_is_model_not_supported() -> None:
+    detail = (
+        "The 'gpt-6-astra' model requires a newer version of Codex. "
+        "Please upgrade to the latest app or CLI and try again."
+    )
+    error = classify(400, json.dumps({"detail": detail}).encode())
+    assert type(error) is ModelNotSupportedError
+    assert error.gated and error.model == "gpt-6-astra"
+    assert "CODEX_OAUTH_CLIENT_VERSION" in str(error)
+
+
+def test_policy_failures_are_fatal() -> None:
+    for code in ("bio_policy", "cyber_policy", "some_new_policy"):
+        event = {"type": "response.failed", "response": {"id": "r", "error": {"code": code, "message": "no"}}}
+        error = classify_failure(event)
+        assert error.code == code and not should_retry(error), code

@@ -12,6 +12,7 @@ as ``__cause__`` and every attribute it carried (``status_code``, ``resets_at``,
     BadRequestError (400)         ModelInvalidRequestError
     ModelNotSupportedError        ModelNotFoundError
     PermissionDeniedError (403)   ModelPermissionDeniedError
+    BlockedError (403/503 HTML)   ModelPermissionDeniedError (not retryable)
     NotFoundError (404)           ModelInvalidRequestError   (a replayed server item id, not a model)
     RateLimitError (429)          ModelRateLimitError        (retryable)
     UsageLimitError (429)         ModelRateLimitError        (not retryable: wait for ``resets_at``)
@@ -46,6 +47,7 @@ __all__ = [
     "CodexAuthError",
     "CodexAuthenticationError",
     "CodexBadRequestError",
+    "CodexBlockedError",
     "CodexContextWindowExceededError",
     "CodexLoginError",
     "CodexModelNotSupportedError",
@@ -103,6 +105,12 @@ class CodexPermissionDeniedError(core.PermissionDeniedError, ModelPermissionDeni
     """403."""
 
 
+class CodexBlockedError(core.BlockedError, ModelPermissionDeniedError):
+    """403/503 Cloudflare challenge or block page instead of the backend."""
+
+    is_retryable = False
+
+
 class CodexNotFoundError(core.NotFoundError, ModelInvalidRequestError):
     """404, e.g. a replayed server item id."""
 
@@ -151,6 +159,7 @@ _MAPPING: tuple[tuple[type[core.CodexError], type[core.CodexError]], ...] = (
     (core.ModelNotSupportedError, CodexModelNotSupportedError),
     (core.BadRequestError, CodexBadRequestError),
     (core.AuthenticationError, CodexAuthenticationError),
+    (core.BlockedError, CodexBlockedError),
     (core.PermissionDeniedError, CodexPermissionDeniedError),
     (core.NotFoundError, CodexNotFoundError),
     (core.ServerError, CodexServerError),

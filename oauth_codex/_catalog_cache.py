@@ -1,0 +1,92 @@
+"""The model-catalog cache file: one small JSON document per account, so a process start costs no round trip.
+
+Layout: ``<directory>/models/<account id>.json`` (``directory`` defaults to ``$CODEX_OAUTH_HOME``; a
+per-profile home can pass its own directory) holding ``{"fetched_at", "etag", "client_version",
+"models": [<raw /models entries>]}``. The cache is an optimisation only: reading never raises (a missing,
+corrupt or foreign file is ``None``) and a failed write is ignored, so it can never break a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_TTL", "CachedCatalog", "cache_file", "load_cache", "save_cache"]
+
+#: how long a cached catalog is used without asking the backend (then an ``If-None-Match`` request)
+DEFAULT_TTL = 3600.0
+_VERSION = 1
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class CachedCatalog:
+    """A catalog as fetched: raw entries (every visibility), when, its ``x-models-etag`` and our version."""
+
+    fetched_at: float
+    etag: str | None
+    client_version: str
+    models: list[dict[str, Any]] = field(default_factory=list)
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.fetched_at)
+
+    def fresh(self, now: float, ttl: float = DEFAULT_TTL) -> bool:
+        return self.age(now) < ttl
+
+
+def cache_file(directory: Path | str, account_id: str | None) -> Path:
+    """The cache file of ``account_id`` (``"default"`` when the login has none) under ``directory``."""
+    name = _UNSAFE.sub("_", account_id or "default").strip("._") or "default"
+    return Path(directory) / "models" / f"{name[:128]}.json"
+
+
+def load_cache(path: Path) -> CachedCatalog | None:
+    """The cached catalog at ``path``, or ``None`` (missing, unreadable, corrupt or another layout)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("v") != _VERSION:
+        return None
+    fetched_at, etag, version, models = (data.get(k) for k in ("fetched_at", "etag", "client_version", "models"))
+    if not isinstance(fetched_at, int | float) or not isinstance(version, str) or not isinstance(models, list):
+        return None
+    return CachedCatalog(
+        fetched_at=float(fetched_at),
+        etag=etag if isinstance(etag, str) else None,
+        client_version=version,
+        models=[m for m in models if isinstance(m, dict)],
+    )
+
+
+def save_cache(path: Path, catalog: CachedCatalog) -> bool:
+    """Write ``catalog`` atomically (temp file + ``os.replace``); ``False`` when it could not be written."""
+    document = {
+        "v": _VERSION,
+        "fetched_at": catalog.fetched_at,
+        "etag": catalog.etag,
+        "client_version": catalog.client_version,
+        "models": catalog.models,
+    }
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".models-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, ensure_ascii=False)
+        os.replace(tmp, path)
+        tmp = None
+        return True
+    except OSError:
+        return False
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
