@@ -245,6 +245,10 @@ class CodexOAuthLLM:
         if tool_results and request.get("previous_output") is None:
             request["previous_output"] = self._recall(tool_results)
         body = build_body(request, default_instructions=self.instructions, session_id=self.session_id)
+        return self._start_call(mode, body)
+
+    def _start_call(self, mode: Mode, body: dict[str, Any]) -> CallState:
+        """The :class:`CallState` of a built body (checked, encoded once); ``oauth_codex.openai`` uses it too."""
         _check_tool_pairs(body["input"])
         call = CallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),

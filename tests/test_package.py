@@ -76,7 +76,29 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     loaded = set(json.loads(out))
-    for heavy in ("langchain_core", "llama_index", "keyring", "oauth_codex.testing", "openai", "filelock"):
+    for heavy in (
+        "langchain_core",
+        "llama_index",
+        "keyring",
+        "oauth_codex.testing",
+        "openai",
+        "oauth_codex.openai",
+        "httpx2",
+        "filelock",
+    ):
+        assert not {m for m in loaded if m == heavy or m.startswith(heavy + ".")}, heavy
+
+
+def test_the_openai_extra_loads_only_the_sdk() -> None:
+    """`oauth_codex.openai` brings the openai SDK, and still no framework, keyring or emulator."""
+    code = (
+        "import sys, json; from oauth_codex.openai import OpenAI, AsyncOpenAI;"
+        "print(json.dumps(sorted(m for m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    loaded = set(json.loads(out))
+    assert "openai" in loaded
+    for heavy in ("langchain_core", "llama_index", "keyring", "oauth_codex.testing", "agents"):
         assert not {m for m in loaded if m == heavy or m.startswith(heavy + ".")}, heavy
 
 
@@ -84,6 +106,7 @@ def test_adapters_without_their_framework_say_which_extra_to_install() -> None:
     for module, framework, extra in (
         ("langchain_oauth_codex", "langchain_core", "oauth-codex[langchain]"),
         ("llama_index.llms.oauth_codex", "llama_index.core", "oauth-codex[llama-index]"),
+        ("oauth_codex.openai", "openai", "oauth-codex[openai]"),
     ):
         code = f"import sys; sys.modules[{framework!r}] = None; import {module}"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -1,0 +1,184 @@
+"""``client.responses`` of the real openai SDK, through ``oauth_codex.openai``, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import openai
+import pytest
+from pydantic import BaseModel
+
+from oauth_codex import CodexOAuthLLM, MemoryTokenStore
+from oauth_codex.openai import AsyncOpenAI, OpenAI
+from oauth_codex.testing import CodexEmulator
+
+MODEL = "gpt-5.5"
+
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather for a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
+
+
+def test_clients_are_genuine_openai_clients(client: OpenAI, emu: CodexEmulator) -> None:
+    assert isinstance(client, openai.OpenAI)
+    assert isinstance(AsyncOpenAI(llm=client.llm), openai.AsyncOpenAI)
+    assert str(client.base_url) == emu.base_url + "/"
+    copied = client.with_options(timeout=30.0)
+    assert isinstance(copied, OpenAI) and copied.llm is client.llm
+    assert copied.responses.create(model=MODEL, input="after with_options").output_text
+
+
+def test_text_answer_lifts_instructions_and_sends_the_login(client: OpenAI, emu: CodexEmulator) -> None:
+    response = client.responses.create(
+        model=MODEL,
+        input=[
+            {"role": "system", "content": "Be brief."},
+            {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "No jokes."}]},
+            {"role": "user", "content": "hello there"},
+        ],
+    )
+    assert response.output_text == 'Emulator reply to: "hello there"'
+    assert response.status == "completed" and response.id.startswith("resp_")
+    assert response.usage is not None and response.usage.output_tokens > 0
+    assert response.tools == [] and response.parallel_tool_calls is False
+
+    (sent,) = emu.responses_requests
+    body = sent.json
+    assert body["store"] is False and body["stream"] is True
+    assert body["instructions"] == "Be brief.\n\nNo jokes."
+    assert [item["role"] for item in body["input"]] == ["user"]
+    tokens = client.llm.token_provider.get_token()
+    assert sent.header("authorization") == f"Bearer {tokens.token}"
+    assert sent.header("chatgpt-account-id") == tokens.account_id
+    assert "chatgpt-oauth" not in json.dumps(sent.headers)
+
+
+def test_default_instructions_when_none_are_given(client: OpenAI, emu: CodexEmulator) -> None:
+    client.responses.create(model=MODEL, input="hi")
+    assert emu.responses_requests[-1].json["instructions"].strip()
+
+
+def test_streaming_yields_the_backend_events_and_a_completed_response_with_output(client: OpenAI) -> None:
+    stream = client.responses.create(model=MODEL, input="stream this please", stream=True)
+    events = list(stream)
+    types = [e.type for e in events]
+    assert types[0] == "response.created" and types[-1] == "response.completed"
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    final = events[-1].response
+    assert deltas == final.output_text == 'Emulator reply to: "stream this please"'
+    assert final.usage is not None and final.usage.total_tokens > 0
+
+
+def test_stream_helper_gets_the_final_response(client: OpenAI) -> None:
+    with client.responses.stream(model=MODEL, input="helper") as stream:
+        texts = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert "".join(texts) == final.output_text == 'Emulator reply to: "helper"'
+
+
+async def test_async_text_and_stream(aclient: AsyncOpenAI, emu: CodexEmulator) -> None:
+    response = await aclient.responses.create(model=MODEL, input="async hello")
+    assert response.output_text == 'Emulator reply to: "async hello"'
+    stream = await aclient.responses.create(model=MODEL, input="async stream", stream=True)
+    deltas = [e.delta async for e in stream if e.type == "response.output_text.delta"]
+    assert "".join(deltas) == 'Emulator reply to: "async stream"'
+    assert all(r.json["store"] is False for r in emu.responses_requests)
+
+
+def test_tool_round_trip_replays_the_output_without_server_ids(client: OpenAI, emu: CodexEmulator) -> None:
+    history: list[object] = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.responses.create(model=MODEL, input=history, tools=[WEATHER_TOOL])  # type: ignore[arg-type]
+    (call,) = [item for item in first.output if item.type == "function_call"]
+    assert call.name == "get_weather" and json.loads(call.arguments) == {"city": "Paris"}
+    assert call.id  # the server id is in the answer ...
+
+    history += [item.model_dump(exclude_none=True) for item in first.output]
+    history.append({"type": "function_call_output", "call_id": call.call_id, "output": "Sunny, 22C"})
+    second = client.responses.create(model=MODEL, input=history, tools=[WEATHER_TOOL])  # type: ignore[arg-type]
+    assert "Sunny, 22C" in second.output_text
+
+    replayed = emu.responses_requests[-1].json["input"]
+    assert not any("id" in item for item in replayed)  # ... and never sent back (store is false)
+    assert [i.get("type", "message") for i in replayed][-2:] == ["function_call", "function_call_output"]
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+def test_parse_with_a_pydantic_model(client: OpenAI, emu: CodexEmulator) -> None:
+    response = client.responses.parse(model=MODEL, input="Describe the city 'Lyon'", text_format=City)
+    assert isinstance(response.output_parsed, City)
+    assert emu.responses_requests[-1].json["text"]["format"]["type"] == "json_schema"
+
+
+def test_rejected_parameters_are_dropped_with_one_warning_each(client: OpenAI, emu: CodexEmulator) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            response = client.responses.create(
+                model=MODEL, input="hi", temperature=0.2, max_output_tokens=50, top_p=None, store=True
+            )
+            assert response.output_text
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 3, messages
+    assert all("dropped" in m for m in messages)
+    assert [m.split("`")[1] for m in messages] == ["max_output_tokens", "store", "temperature"]
+    for sent in emu.responses_requests:
+        assert not {"temperature", "max_output_tokens", "top_p"} & set(sent.json)
+        assert sent.json["store"] is False
+
+
+def test_storage_parameters_raise_a_clear_bad_request(client: OpenAI, emu: CodexEmulator) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model=MODEL, input="hi", previous_response_id="resp_123")
+    assert "send the whole conversation" in caught.value.message
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert emu.responses_requests == []
+
+
+def test_other_hosts_never_get_the_login(client: OpenAI, emu: CodexEmulator) -> None:
+    with CodexEmulator() as other:
+        with pytest.raises(openai.APIConnectionError, match="nothing was sent"):
+            client.get(f"{other.base_url}/responses", cast_to=object)
+        assert other.requests == []
+    with pytest.raises(openai.APIConnectionError):
+        client.post(f"{emu.url}/oauth/token", cast_to=object, body={})
+    assert emu.requests == []
+
+
+def test_unsupported_endpoints_are_a_clear_404(client: OpenAI, emu: CodexEmulator) -> None:
+    with pytest.raises(openai.NotFoundError, match="embeddings is not available") as caught:
+        client.embeddings.create(model="text-embedding-3-small", input="x")
+    assert "responses.create" in caught.value.message
+    with pytest.raises(openai.NotFoundError, match="not stored"):
+        client.responses.retrieve("resp_1")
+    assert emu.requests == []
+
+
+def test_the_sdk_client_closes_the_core_client_it_built(emu: CodexEmulator) -> None:
+    store = MemoryTokenStore(emu.login_tokens())
+    sdk = OpenAI(base_url=emu.base_url, oauth_config=emu.oauth_config(), token_store=store, interactive=False)
+    assert isinstance(sdk.llm, CodexOAuthLLM) and sdk.llm.base_url == emu.base_url
+    assert sdk.responses.create(model=MODEL, input="hi").output_text
+    assert sdk.llm._http_client is not None
+    sdk.close()
+    assert sdk.llm._http_client is None
+
+
+def test_a_foreign_http_client_is_refused() -> None:
+    import httpx2
+
+    with pytest.raises(TypeError, match="llm=CodexOAuthLLM"):
+        OpenAI(http_client=httpx2.Client())
