@@ -118,9 +118,15 @@ def test_server_errors_are_retried_by_the_project_policy(client: OpenAI, emu: Co
     assert [r.status for r in emu.responses_requests] == [502, 502, 200]
 
 
-def test_response_failed_in_a_stream_is_delivered_as_its_event(client: OpenAI, emu: CodexEmulator) -> None:
-    emu.response_failed(code="context_length_exceeded")
+def test_response_failed_in_a_stream(client: OpenAI, emu: CodexEmulator) -> None:
+    emu.response_failed(code="context_length_exceeded")  # before any output: create() raises
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model=MODEL, input="hi", stream=True)
+    assert isinstance(caught.value.__cause__, ContextWindowExceededError)
+
+    emu.response_failed(code="context_length_exceeded", after_events=5)  # after output: the event says it
     events = list(client.responses.create(model=MODEL, input="hi", stream=True))
+    assert "response.output_text.delta" in [e.type for e in events]
     assert events[-1].type == "response.failed"
     assert events[-1].response.error is not None
     assert events[-1].response.error.code == "context_length_exceeded"
