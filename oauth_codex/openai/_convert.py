@@ -109,6 +109,7 @@ class Plan:
     """One translated request: the options for the request builder and how to answer the SDK."""
 
     api: Literal["responses", "chat"]
+    model: str
     options: RequestOptions
     stream: bool
     #: parameters passed to the backend as they are (``service_tier``, ``user``, ...)
@@ -206,7 +207,7 @@ def responses_plan(raw: bytes | str) -> Plan:
         "reasoning": body.get("reasoning"),
     }
     stream = body.get("stream") is True
-    return Plan("responses", options, stream=stream, extra=extra, dropped=dropped, echo=echo)
+    return Plan("responses", model, options, stream=stream, extra=extra, dropped=dropped, echo=echo)
 
 
 def chat_plan(raw: bytes | str) -> Plan:
@@ -234,8 +235,9 @@ def chat_plan(raw: bytes | str) -> Plan:
         reasoning = {"effort": body["reasoning_effort"]}
     text = {"verbosity": body["verbosity"]} if body.get("verbosity") is not None else None
     stream_options = body.get("stream_options")
+    model = _model(body)
     options = RequestOptions(
-        model=_model(body),
+        model=model,
         messages=messages,
         tools=body.get("tools"),
         tool_choice=body.get("tool_choice"),
@@ -248,11 +250,12 @@ def chat_plan(raw: bytes | str) -> Plan:
     )
     return Plan(
         "chat",
+        model,
         options,
         stream=body.get("stream") is True,
         extra=extra,
         dropped=dropped,
-        echo={"model": options["model"]},
+        echo={"model": model},
         include_usage=isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True,
     )
 

@@ -141,7 +141,7 @@ class _Base:
         if plan.api == "responses":
             return _json(complete_response(call_acc.final_response(), plan.echo), request)
         result = call_acc.result(allow_incomplete=True)
-        return _json(chat_completion(result, model=plan.options["model"]), request)
+        return _json(chat_completion(result, model=plan.model), request)
 
     def _error(
         self, exc: CodexError | ValueError, request: httpx2.Request, *, in_stream: bool = False
@@ -160,7 +160,7 @@ class _Frames:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.terminal: str | None = None
-        self._chunks = ChatChunks(model=plan.options["model"], include_usage=plan.include_usage)
+        self._chunks = ChatChunks(model=plan.model, include_usage=plan.include_usage)
 
     def encode(self, event: str | StreamEvent) -> bytes:
         assert isinstance(event, StreamEvent)  # Mode.RAW yields events only

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from oauth_codex import GenerateResult, ToolCall, Usage
-from oauth_codex._request import build_body
 from oauth_codex.openai._convert import (
     ChatChunks,
+    Plan,
     chat_completion,
     chat_plan,
     complete_response,
     models_page,
+    request_body,
     responses_plan,
     sse_frame,
 )
 
 
-def _body(plan_options: object) -> dict[str, object]:
-    return build_body(plan_options, session_id="s")  # type: ignore[arg-type]
+def _body(plan: Plan) -> dict[str, Any]:
+    return request_body(plan, default_instructions=None, session_id="s")
 
 
 def test_responses_plan_feeds_the_one_request_builder() -> None:
@@ -49,16 +51,16 @@ def test_responses_plan_feeds_the_one_request_builder() -> None:
         ).encode()
     )
     assert plan.stream and plan.dropped == ["temperature"]
-    body = _body(plan.options)
+    body = _body(plan)
     assert body["instructions"] == "rules" and body["store"] is False and body["stream"] is True
-    assert not any("id" in item for item in body["input"])  # type: ignore[union-attr]
+    assert not any("id" in item for item in body["input"])
     assert body["include"] == ["web_search_call.action.sources", "reasoning.encrypted_content"]
     assert body["service_tier"] == "priority" and "temperature" not in body and "top_p" not in body
 
 
 def test_responses_plan_string_input_and_errors() -> None:
     plan = responses_plan(b'{"model": "m", "input": "hi"}')
-    assert not plan.stream and plan.options.prompt == "hi"
+    assert not plan.stream and plan.options["prompt"] == "hi"
     for raw, match in [
         (b"[1]", "JSON object"),
         (b"nope", "not JSON"),
@@ -92,7 +94,7 @@ def test_chat_plan_maps_options_and_refuses_what_cannot_map() -> None:
         )
     )
     assert plan.dropped == ["max_tokens"] and plan.stream and plan.include_usage
-    body = _body(plan.options)
+    body = _body(plan)
     assert body["tools"] == [{"type": "function", "name": "f", "parameters": {"type": "object"}, "strict": False}]
     assert body["tool_choice"] == {"type": "function", "name": "f"}
     assert body["text"] == {
