@@ -22,6 +22,7 @@ from ._options import RequestOptions
 from ._tools import ensure_strict_schema, to_response_tools
 from ._version import __version__
 from .auth._tokens import AccessToken
+from .policy import normalize_tool_choice
 
 __all__ = [
     "DEFAULT_INCLUDE",
@@ -88,7 +89,7 @@ def build_body(
         "instructions": instructions,
         "input": items,
         "tools": to_response_tools(options.get("tools"), strict=bool(options.get("strict_output"))),
-        "tool_choice": _tool_choice(options.get("tool_choice")),
+        "tool_choice": normalize_tool_choice(options.get("tool_choice"), default="auto"),
         "parallel_tool_calls": bool(options.get("parallel_tool_calls")),
         "store": bool(options.get("store")),
         "stream": True,
@@ -390,15 +391,6 @@ def strip_server_ids(item: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- options
 
 
-def _tool_choice(choice: Any) -> Any:
-    if choice is None:
-        return "auto"
-    if isinstance(choice, Mapping):
-        function = choice.get("function")
-        if choice.get("type") == "function" and isinstance(function, Mapping) and "name" in function:
-            return {"type": "function", "name": function["name"]}
-        return dict(choice)
-    return choice
 
 
 def response_format_to_text_format(response_format: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from .errors import (
     StreamError,
     UsageLimitError,
 )
+from .policy import FATAL_STREAM_CODES
 from .types import RateLimits
 
 __all__ = [
@@ -47,21 +48,6 @@ __all__ = [
     "should_retry",
 ]
 
-#: ``response.failed`` codes that re-sending cannot fix
-FATAL_STREAM_CODES = frozenset(
-    {
-        "context_length_exceeded",
-        "insufficient_quota",
-        "usage_not_included",
-        "usage_limit_reached",
-        "invalid_prompt",
-        "cyber_policy",
-        "bio_policy",  # audit §3 / ranked mismatch 8: the CLI treats it as fatal InvalidRequest
-        "max_output_tokens",
-        "content_filter",
-        "invalid_request_error",
-    }
-)
 _USAGE_TYPES = frozenset({"usage_limit_reached", "usage_not_included"})
 _TRY_AGAIN = re.compile(r"try again in\s*(\d+(?:\.\d+)?)\s*(ms|seconds|second|s)\b", re.IGNORECASE)
 _MODEL_NOT_SUPPORTED = re.compile(

@@ -140,9 +140,20 @@ def test_encrypted_reasoning_can_be_turned_off(make_model: Make, shared_emulator
     assert result.additional_kwargs["reasoning_content"]  # the summary still streams
 
 
-def test_unknown_call_arguments_raise(make_model: Make) -> None:
-    with pytest.raises(TypeError, match="unexpected call arguments"):
-        make_model().invoke("hi", frequency_penalty=1)
+def test_unknown_call_arguments_warn_and_are_dropped(make_model: Make, shared_emulator: CodexEmulator) -> None:
+    """Same policy as the LlamaIndex adapter (oauth_codex.policy.drop_unsupported): warn, never send."""
+    with pytest.warns(UserWarning, match="ignores the call argument 'frequency_penalty'"):
+        assert make_model().invoke("hi", frequency_penalty=1).text
+    assert "frequency_penalty" not in _last_body(shared_emulator)
+
+
+def test_per_call_include_adds_to_encrypted_reasoning(make_model: Make, shared_emulator: CodexEmulator) -> None:
+    make_model(include=["web_search_call.action.sources"]).invoke("hi", include=["message.output_text.logprobs"])
+    assert _last_body(shared_emulator)["include"] == [
+        "web_search_call.action.sources",
+        "message.output_text.logprobs",
+        "reasoning.encrypted_content",
+    ]
 
 
 # ------------------------------------------------------------------------------------------ streaming

@@ -54,6 +54,17 @@ async def test_failure_before_content_is_retried(
     assert [r.status for r in codex_emulator.responses_requests] == [200, 200]
 
 
+@pytest.mark.parametrize("mode", ["invoke", "astream"])
+async def test_fatal_failure_before_content_is_not_retried(
+    make_model: Make, codex_emulator: CodexEmulator, mode: str
+) -> None:
+    codex_emulator.response_failed(code="invalid_prompt")
+    with pytest.raises(CodexStreamError) as info:
+        await _run(make_model(emu=codex_emulator, max_retries=2), mode)
+    assert info.value.code == "invalid_prompt" and info.value.is_retryable is False
+    assert len(codex_emulator.responses_requests) == 1
+
+
 async def test_failure_after_content_raises_with_what_arrived(
     make_model: Make, codex_emulator: CodexEmulator
 ) -> None:

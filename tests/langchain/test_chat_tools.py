@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from langchain_core.tools import tool
-from langchain_oauth_codex._tools import convert_tool, convert_tool_choice, json_schema_format, schema_name
+from langchain_oauth_codex._tools import convert_tool, json_schema_format, schema_name
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
@@ -79,35 +79,6 @@ def test_strict_makes_schemas_strict_and_flat_dicts_pass_through() -> None:
 def test_builtin_tool_types_are_rejected() -> None:
     with pytest.raises(ValueError, match="not supported"):
         convert_tool({"type": "web_search_preview"})
-
-
-@pytest.mark.parametrize(
-    ("choice", "expected"),
-    [
-        (None, None),
-        (False, None),
-        ("auto", "auto"),
-        ("none", "none"),
-        ("required", "required"),
-        ("any", "required"),
-        (True, "required"),
-        ("magic", {"type": "function", "name": "magic"}),
-        ({"type": "function", "name": "magic"}, {"type": "function", "name": "magic"}),
-        ({"type": "function", "function": {"name": "magic"}}, {"type": "function", "name": "magic"}),
-        (
-            {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "magic"}]},
-            {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "magic"}]},
-        ),
-    ],
-)
-def test_tool_choice_mapping(choice: Any, expected: Any) -> None:
-    assert convert_tool_choice(choice, ["magic", "add"]) == expected
-
-
-@pytest.mark.parametrize("choice", ["unknown_tool", 3, {"foo": "bar"}])
-def test_bad_tool_choice_raises(choice: Any) -> None:
-    with pytest.raises(ValueError):
-        convert_tool_choice(choice, ["magic"])
 
 
 def test_json_schema_format_from_each_schema_kind() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import logging
 from pathlib import Path
 
 import llama_index.llms.oauth_codex as package
@@ -175,15 +174,22 @@ def test_request_lifts_instructions_with_precedence() -> None:
     assert "instructions" not in CodexOAuth()._request([user], {})  # the core client sends its default
 
 
-def test_request_never_forwards_rejected_parameters(caplog: pytest.LogCaptureFixture) -> None:
+def test_request_never_forwards_rejected_parameters() -> None:
+    """Same policy as the LangChain adapter (oauth_codex.policy.drop_unsupported): warn once, never send."""
     llm = CodexOAuth(temperature=0.2, max_output_tokens=100)
-    with caplog.at_level(logging.DEBUG, logger="llama_index.llms.oauth_codex.base"):
+    with pytest.warns(UserWarning) as caught:
         request = llm._request(
             [ChatMessage(role="user", content="hi")],
             {"temperature": 0, "max_tokens": 5, "stop": ["x"], "top_p": 1, "mystery": 1},
         )
     assert not {"temperature", "max_tokens", "max_output_tokens", "stop", "top_p", "mystery"} & set(request)
-    assert "mystery" in caplog.text and "temperature" not in caplog.text
+    assert [str(w.message).split(":")[0] for w in caught] == ["CodexOAuth ignores the call argument 'mystery'"]
+
+
+def test_per_call_include_adds_to_encrypted_reasoning() -> None:
+    """A per-call include= keeps reasoning replay (as in the LangChain adapter: oauth_codex.policy)."""
+    request = CodexOAuth()._request([ChatMessage(role="user", content="hi")], {"include": ["x.y"]})
+    assert request["include"] == ["x.y", "reasoning.encrypted_content"]
 
 
 def test_request_options(llm: CodexOAuth) -> None:

@@ -22,7 +22,6 @@ from llama_index.llms.oauth_codex._convert import (
     arguments_to_kwargs,
     complete_partial_json,
     reasoning_item_from_block,
-    resolve_tool_choice,
     thinking_block_from_item,
     to_core_messages,
     to_tool_specs,
@@ -262,31 +261,6 @@ def test_strict_tool_specs_close_the_parameters_object() -> None:
     assert spec["parameters"]["additionalProperties"] is False
     # the tool's own schema is not mutated
     assert "additionalProperties" not in tool.metadata.get_parameters_dict()
-
-
-@pytest.mark.parametrize(
-    ("choice", "required", "expected"),
-    [
-        (None, False, "auto"),
-        (None, True, "required"),
-        ("auto", True, "auto"),
-        ("none", True, "none"),
-        ("required", False, "required"),
-        ("any", False, "required"),
-        (True, False, "required"),
-        ("add", False, {"type": "function", "name": "add"}),
-        ({"type": "function", "name": "add"}, False, {"type": "function", "name": "add"}),
-        ({"type": "function", "function": {"name": "add"}}, False, {"type": "function", "name": "add"}),
-    ],
-)
-def test_resolve_tool_choice(choice: object, required: bool, expected: object) -> None:
-    assert resolve_tool_choice(choice, required) == expected  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("choice", [42, {"type": "function"}, {"name": "add"}])
-def test_resolve_tool_choice_rejects_nonsense(choice: object) -> None:
-    with pytest.raises(ValueError, match="Unsupported tool_choice"):
-        resolve_tool_choice(choice)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- tool calls back

@@ -39,6 +39,7 @@ from langchain_core.exceptions import (
 )
 
 from oauth_codex import errors as core
+from oauth_codex.policy import is_retryable
 
 __all__ = [
     "CodexAPIConnectionError",
@@ -173,12 +174,6 @@ _MAPPING: tuple[tuple[type[core.CodexError], type[core.CodexError]], ...] = (
     (core.TokenStoreError, CodexTokenStoreError),
 )
 
-# Stream failures that a plain retry of the same request cannot fix.
-_FATAL_STREAM_CODES = frozenset(
-    {"insufficient_quota", "usage_not_included", "max_output_tokens", "content_filter", "cyber_policy"}
-)
-
-
 def translate_error(exc: BaseException) -> BaseException:
     """Return ``exc`` as its dual-inheritance class (same message and attributes), or ``exc`` itself.
 
@@ -199,7 +194,6 @@ def translate_error(exc: BaseException) -> BaseException:
     new = dual_cls.__new__(dual_cls)
     new.args = exc.args
     new.__dict__.update(exc.__dict__)
-    if isinstance(exc, core.StreamError) and exc.code in _FATAL_STREAM_CODES:
-        new.is_retryable = False  # type: ignore[attr-defined]
+    new.is_retryable = is_retryable(exc)  # type: ignore[attr-defined]  # the core's policy, one list
     new.__traceback__ = exc.__traceback__
     return new

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 from langchain_core.tools import BaseTool
@@ -12,7 +12,6 @@ from langchain_core.utils.function_calling import convert_to_openai_function, co
 __all__ = [
     "ToolLike",
     "convert_tool",
-    "convert_tool_choice",
     "json_object_format",
     "json_schema_format",
     "schema_name",
@@ -54,45 +53,6 @@ def _is_responses_tool(tool: ToolLike) -> TypeGuard[dict[str, Any]]:
     if not isinstance(tool, dict):
         return False
     return tool.get("type") == "function" and "name" in tool and "function" not in tool
-
-
-def convert_tool_choice(tool_choice: Any, tool_names: Sequence[str] = ()) -> str | dict[str, Any] | None:
-    """Map a LangChain ``tool_choice`` onto the Responses ``tool_choice`` (``None``: leave it out).
-
-    ``None`` / ``False`` -> omitted; ``"auto"``, ``"none"``, ``"required"`` pass; ``"any"`` / ``True`` ->
-    ``"required"``; a tool name -> ``{"type": "function", "name": ...}``; a Responses dict (a named
-    function or ``{"type": "allowed_tools", ...}``) passes; a
-    Chat-Completions dict ``{"type": "function", "function": {"name": ...}}`` is converted.
-
-    Raises:
-        ValueError: anything else, or a name that is not among ``tool_names`` (when given).
-    """
-    if tool_choice is None or tool_choice is False:
-        return None
-    if tool_choice is True or tool_choice == "any":
-        return "required"
-    if tool_choice in ("auto", "none", "required"):
-        return str(tool_choice)
-    if isinstance(tool_choice, str):
-        if tool_names and tool_choice not in tool_names:
-            raise ValueError(
-                f"tool_choice {tool_choice!r} names no bound tool; the tools are {list(tool_names)}."
-            )
-        return {"type": "function", "name": tool_choice}
-    if isinstance(tool_choice, Mapping):
-        function = tool_choice.get("function")
-        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
-            return {"type": "function", "name": function["name"]}
-        if tool_choice.get("type") == "function" and isinstance(tool_choice.get("name"), str):
-            return {"type": "function", "name": tool_choice["name"]}
-        if tool_choice.get("type") in ("auto", "none", "required") and len(tool_choice) == 1:
-            return str(tool_choice["type"])
-        if tool_choice.get("type") == "allowed_tools" and isinstance(tool_choice.get("tools"), list):
-            return dict(tool_choice)  # Responses-shaped: passes as is
-    raise ValueError(
-        f"Unrecognized tool_choice {tool_choice!r}: use 'auto', 'none', 'any', 'required', True, "
-        "a tool name, or {'type': 'function', 'name': ...}."
-    )
 
 
 _NAME_INVALID = re.compile(r"[^A-Za-z0-9_-]+")

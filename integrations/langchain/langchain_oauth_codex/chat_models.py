@@ -30,17 +30,23 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import from_env
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
-from oauth_codex.auth._config import OAuthConfig
-from oauth_codex.auth._tokens import TokenProvider, TokenStore
-from oauth_codex.client import DEFAULT_MODEL, CodexOAuthLLM
-from oauth_codex.errors import CodexError, UsageLimitError
-from oauth_codex.types import StreamEvent
+from oauth_codex import (
+    CodexError,
+    CodexOAuthLLM,
+    OAuthConfig,
+    StreamEvent,
+    TokenProvider,
+    TokenStore,
+    UsageLimitError,
+)
+from oauth_codex.client import DEFAULT_MODEL
+from oauth_codex.policy import drop_unsupported, merge_include, normalize_tool_choice
 
 from ._convert import MODEL_PROVIDER, StreamConverter, convert_messages
 from ._errors import translate_error
 from ._profiles import get_model_profile
 from ._structured import RefusalAwareJsonParser, RefusalAwarePydanticParser
-from ._tools import ToolLike, convert_tool, convert_tool_choice, json_object_format, json_schema_format
+from ._tools import ToolLike, convert_tool, json_object_format, json_schema_format
 
 __all__ = ["ChatCodexOAuth"]
 
@@ -351,20 +357,16 @@ class ChatCodexOAuth(BaseChatModel):
 
     def _request(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The core ``generate_stream`` arguments for one call, and the requested model slug."""
-        unknown = sorted(k for k in kwargs if k not in _CALL_OPTIONS and k not in _NEVER_SENT)
-        if unknown:
-            raise TypeError(
-                f"ChatCodexOAuth got unexpected call arguments {unknown}; supported: {sorted(_CALL_OPTIONS)}."
-            )
+        kwargs = drop_unsupported(kwargs, _CALL_OPTIONS, owner="ChatCodexOAuth", quiet=_NEVER_SENT)
         lifted, items = convert_messages(messages)
         model = kwargs.get("model") or self.model_name
         text: dict[str, Any] = {}
         verbosity = kwargs.get("verbosity") or self.verbosity
         if verbosity:
             text["verbosity"] = verbosity
-        include: list[str] = list(kwargs.get("include") or self.include or [])
-        if self.include_encrypted_reasoning and "reasoning.encrypted_content" not in include:
-            include.append("reasoning.encrypted_content")
+        include = merge_include(
+            self.include, kwargs.get("include"), encrypted_reasoning=self.include_encrypted_reasoning
+        )
         tools = kwargs.get("tools")
         parallel = kwargs.get("parallel_tool_calls")
         request: dict[str, Any] = {
@@ -372,7 +374,7 @@ class ChatCodexOAuth(BaseChatModel):
             "messages": items,
             "instructions": kwargs.get("instructions") or lifted or self.instructions,
             "tools": [convert_tool(tool) for tool in tools] if tools else None,
-            "tool_choice": convert_tool_choice(kwargs.get("tool_choice")),
+            "tool_choice": normalize_tool_choice(kwargs.get("tool_choice")),
             "parallel_tool_calls": self.parallel_tool_calls if parallel is None else parallel,
             "response_format": kwargs.get("response_format"),
             "reasoning": self._reasoning(kwargs.get("reasoning"), kwargs.get("reasoning_effort")),
@@ -522,7 +524,7 @@ class ChatCodexOAuth(BaseChatModel):
             ValueError: an unsupported tool or ``tool_choice``.
         """
         formatted = [convert_tool(tool, strict=strict) for tool in tools]
-        choice = convert_tool_choice(tool_choice, [tool["name"] for tool in formatted])
+        choice = normalize_tool_choice(tool_choice, [tool["name"] for tool in formatted])
         if choice is not None:
             kwargs["tool_choice"] = choice
         if parallel_tool_calls is not None:

@@ -5,7 +5,7 @@
   items), everything else becomes chat-completions style dicts, and reasoning with ``encrypted_content``
   (kept in ``ThinkingBlock.additional_information``) is replayed as raw ``reasoning`` items, since
   ``store`` is false and server ids must never be sent.
-* :func:`to_tool_specs` / :func:`resolve_tool_choice` build the flat Responses tool list and choice.
+* :func:`to_tool_specs` builds the flat Responses tool list (``tool_choice``: ``oauth_codex.policy``).
 * :func:`tool_selections` reads tool calls (complete or still streaming) back from a ``ChatResponse``.
 """
 
@@ -42,7 +42,6 @@ __all__ = [
     "arguments_to_kwargs",
     "complete_partial_json",
     "reasoning_item_from_block",
-    "resolve_tool_choice",
     "thinking_block_from_item",
     "to_core_messages",
     "tool_selections",
@@ -275,38 +274,6 @@ def to_tool_specs(tools: Sequence[BaseTool], *, strict: bool = False) -> list[di
             parameters["additionalProperties"] = False
         specs.append(spec)
     return specs
-
-
-def resolve_tool_choice(
-    tool_choice: str | Mapping[str, Any] | bool | None, tool_required: bool = False
-) -> str | dict[str, Any]:
-    """The Responses ``tool_choice``: an explicit value wins, else ``required`` or ``auto``.
-
-    ``"auto"``, ``"none"``, ``"required"`` pass; ``"any"``/``True`` mean ``"required"``; any other string
-    is a tool name -> ``{"type": "function", "name": ...}``; Responses-shaped dicts pass and
-    Chat-Completions dicts (``{"type": "function", "function": {"name": ...}}``) are converted.
-    Raises ``ValueError`` otherwise.
-    """
-    if tool_choice is None or tool_choice is False:
-        return "required" if tool_required else "auto"
-    if tool_choice is True:
-        return "required"
-    if isinstance(tool_choice, str):
-        if tool_choice in ("auto", "none", "required"):
-            return tool_choice
-        if tool_choice == "any":
-            return "required"
-        return {"type": "function", "name": tool_choice}
-    if isinstance(tool_choice, Mapping):
-        function = tool_choice.get("function")
-        if isinstance(function, Mapping) and function.get("name"):
-            return {"type": "function", "name": str(function["name"])}
-        if tool_choice.get("type") and (tool_choice.get("name") or tool_choice.get("type") != "function"):
-            return dict(tool_choice)
-    raise ValueError(
-        f"Unsupported tool_choice {tool_choice!r}: use 'auto', 'none', 'required', a tool name, "
-        "or {'type': 'function', 'name': ...}."
-    )
 
 
 def arguments_to_kwargs(arguments: Mapping[str, Any] | str | None) -> dict[str, Any]:

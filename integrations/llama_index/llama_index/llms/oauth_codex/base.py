@@ -10,7 +10,6 @@ classification stay in the core client; its typed errors (``oauth_codex.errors``
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,8 +41,9 @@ from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMo
 
 from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore, UsageLimitError
 from oauth_codex.client import DEFAULT_MODEL
+from oauth_codex.policy import drop_unsupported, merge_include, normalize_tool_choice
 
-from ._convert import resolve_tool_choice, to_core_messages, to_tool_specs, tool_selections
+from ._convert import to_core_messages, to_tool_specs, tool_selections
 from ._models import model_limits
 from ._stream import ChatStreamState, assistant_message, final_chat_response
 
@@ -55,13 +55,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CodexOAuth"]
 
-logger = logging.getLogger(__name__)
-
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 ReasoningSummary = Literal["auto", "concise", "detailed"]
 Verbosity = Literal["low", "medium", "high"]
 
-_ENCRYPTED_REASONING = "reasoning.encrypted_content"
 # Per-call kwargs the backend rejects or Responses lacks: accepted (LlamaIndex code passes them), never sent.
 _DROPPED_KWARGS = frozenset(
     {"temperature", "top_p", "max_tokens", "max_output_tokens", "max_completion_tokens", "stop", "truncation"}
@@ -241,7 +238,7 @@ class CodexOAuth(FunctionCallingLLM):
         request: dict[str, Any] = {
             "model": kwargs.pop("model", None) or self.model,
             "messages": core_messages,
-            "include": kwargs.pop("include", None) or [_ENCRYPTED_REASONING],
+            "include": merge_include(kwargs.pop("include", None)),
         }
         instructions = kwargs.pop("instructions", None) or lifted or self.instructions
         if instructions:
@@ -251,7 +248,8 @@ class CodexOAuth(FunctionCallingLLM):
         parallel = kwargs.pop("parallel_tool_calls", None)
         if tools:
             request["tools"] = [to_tool_specs([t])[0] if isinstance(t, BaseTool) else t for t in tools]
-            request["tool_choice"] = resolve_tool_choice(tool_choice)
+            names = [spec["name"] for spec in request["tools"] if isinstance(spec.get("name"), str)]
+            request["tool_choice"] = normalize_tool_choice(tool_choice, names, default="auto")
             if parallel is not None:
                 request["parallel_tool_calls"] = bool(parallel)
         effort = kwargs.pop("reasoning_effort", None)
@@ -266,9 +264,7 @@ class CodexOAuth(FunctionCallingLLM):
         for name in _FORWARDED_KWARGS:
             if kwargs.get(name) is not None:
                 request[name] = kwargs.pop(name)
-        unknown = sorted(set(kwargs) - _DROPPED_KWARGS)
-        if unknown:
-            logger.debug("CodexOAuth ignores these call arguments: %s", ", ".join(unknown))
+        drop_unsupported(kwargs, _FORWARDED_KWARGS, owner="CodexOAuth", quiet=_DROPPED_KWARGS)
         return request
 
     def _reasoning(self, effort: str | None) -> dict[str, Any] | None:
@@ -390,7 +386,13 @@ class CodexOAuth(FunctionCallingLLM):
         return {
             "messages": messages,
             "tools": specs or None,
-            "tool_choice": resolve_tool_choice(tool_choice, tool_required) if specs else None,
+            "tool_choice": (
+                normalize_tool_choice(
+                    tool_choice, [spec["name"] for spec in specs], default="required" if tool_required else "auto"
+                )
+                if specs
+                else None
+            ),
             "parallel_tool_calls": allow_parallel_tool_calls if specs else None,
             **kwargs,
         }
