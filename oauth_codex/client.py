@@ -245,10 +245,13 @@ class CodexOAuthLLM:
         if tool_results and request.get("previous_output") is None:
             request["previous_output"] = self._recall(tool_results)
         body = build_body(request, default_instructions=self.instructions, session_id=self.session_id)
-        return self._start_call(mode, body)
+        return self._start_call(mode, body, defaulted_model=not explicit)
 
-    def _start_call(self, mode: Mode, body: dict[str, Any]) -> CallState:
-        """The :class:`CallState` of a built body (checked, encoded once); ``oauth_codex.openai`` uses it too."""
+    def _start_call(self, mode: Mode, body: dict[str, Any], *, defaulted_model: bool = False) -> CallState:
+        """The :class:`CallState` of a built body (checked, encoded once); ``oauth_codex.openai`` uses it too.
+
+        ``defaulted_model``: the caller gave no model (the catalog may pick the default at send time).
+        """
         _check_tool_pairs(body["input"])
         call = CallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),
@@ -257,8 +260,8 @@ class CodexOAuthLLM:
             max_retries=self.max_retries,
             backoff=self.retry_backoff,
         )
-        if not explicit or isinstance(body.get("reasoning"), dict):
-            call.pending = (body, not explicit)
+        if defaulted_model or isinstance(body.get("reasoning"), dict):
+            call.pending = (body, defaulted_model)
         return call
 
     def _recall(self, tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
