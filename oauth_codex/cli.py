@@ -11,7 +11,13 @@ Commands::
     oauth-codex usage [--json]                           how full the plan's usage windows are, when they reset
     oauth-codex emulator [--host H] [--port P]           serve the offline auth server + backend
     oauth-codex demo                                     the whole flow against an in-process emulator
+    oauth-codex profile list [--json]                    the logins kept here (name, account, plan, expiry)
+    oauth-codex profile use NAME                         make NAME the profile commands and clients use
+    oauth-codex profile remove NAME [--no-revoke]        log NAME out (revoking) and delete its files
     oauth-codex --version
+
+``--profile NAME`` on login, status, logout, import-codex-auth, chat, models and usage picks one of several
+logins (default: ``CODEX_OAUTH_PROFILE``, else the profile of ``profile use``, else ``default``).
 
 Configuration comes from the ``CODEX_OAUTH_*`` environment variables (see ``oauth_codex.auth.OAuthConfig``).
 Results go to stdout; messages, prompts and errors go to stderr. Tokens are never printed.
@@ -47,6 +53,8 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 RATE_LIMITS_FILE = "rate_limits.json"
+#: the commands that act on one login and take ``--profile NAME``
+PROFILE_COMMANDS = ("login", "status", "logout", "import-codex-auth", "chat", "models", "usage", "doctor")
 
 
 # --------------------------------------------------------------------------------------------- parser
@@ -182,10 +190,67 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start an emulator, log in, stream an answer and do a tool-call round "
         "trip, narrating each step.",
     )
+    _add_profile_commands(commands)
+    for name in PROFILE_COMMANDS:
+        if name in commands.choices:
+            commands.choices[name].add_argument(
+                "--profile",
+                type=_profile_name,
+                default=None,
+                metavar="NAME",
+                help="which login to use (default: $CODEX_OAUTH_PROFILE, else `oauth-codex profile use`, "
+                "else 'default')",
+            )
     return parser
 
 
+def _add_profile_commands(commands: Any) -> None:
+    profile = commands.add_parser(
+        "profile",
+        help="list, select or remove profiles (several ChatGPT logins)",
+        description="Profiles keep several ChatGPT logins of yours side by side (a personal account, a work "
+        "workspace). They are never pooled or rotated to get around usage limits.",
+    )
+    actions = profile.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
+    listing = actions.add_parser(
+        "list",
+        help="show every profile: account, plan, workspace, route, token expiry (no secrets)",
+        description="Show every profile kept here with its account e-mail, plan, workspace, route and "
+        "access-token expiry; `*` marks the current one. Never prints a token.",
+    )
+    listing.add_argument("--json", action="store_true", help="print the profiles as JSON")
+    use = actions.add_parser(
+        "use",
+        help="make a profile the current one",
+        description="Make NAME the profile that commands and clients use when neither --profile / "
+        "profile_name= nor CODEX_OAUTH_PROFILE says otherwise.",
+    )
+    use.add_argument("name", type=_profile_name, metavar="NAME")
+    remove = actions.add_parser(
+        "remove",
+        help="log a profile out (revoking its login) and delete its files",
+        description="Remove the login of NAME like `oauth-codex logout --profile NAME` (revoking its refresh "
+        "token), then its directory (rate limits, model cache). The current profile falls back to 'default'.",
+    )
+    remove.add_argument("name", type=_profile_name, metavar="NAME")
+    remove.add_argument(
+        "--no-revoke",
+        dest="revoke",
+        action="store_false",
+        help="only remove the local copy, do not call the revoke endpoint",
+    )
+
+
 # ------------------------------------------------------------------------------------------- helpers
+
+
+def _profile_name(text: str) -> str:
+    from .auth._profiles import validate_profile_name
+
+    try:
+        return validate_profile_name(text, source="--profile")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _duration(text: str) -> float:
@@ -212,10 +277,29 @@ def _ask(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
-def _config() -> OAuthConfig:
+def _config(args: argparse.Namespace) -> OAuthConfig:
+    """``CODEX_OAUTH_*`` with the command's ``--profile`` (a bad variable is reported as a failure)."""
     from .auth import OAuthConfig
+    from .errors import CodexError
 
-    return OAuthConfig.from_env()
+    try:
+        return OAuthConfig.from_env(profile_name=getattr(args, "profile", None))
+    except ValueError as exc:
+        raise CodexError(str(exc)) from None
+
+
+def _confirm_move(other: str) -> bool:
+    """Asked when the account that signed in is held by profile ``other``: move it here? (TTY only)."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return False
+    try:
+        answer = _ask(
+            f"This ChatGPT account is already logged in as profile {other!r}. Move the login to this profile "
+            f"(profile {other!r} is logged out on this machine)? [y/N] "
+        )
+    except EOFError:
+        return False
+    return answer.strip().lower() in {"y", "yes"}
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -234,7 +318,9 @@ def _when(moment: datetime, now: datetime) -> str:
 
 
 def _rate_limits_path(config: OAuthConfig) -> Path:
-    return config.home_dir / RATE_LIMITS_FILE
+    from .auth import profile_dir
+
+    return profile_dir(config) / RATE_LIMITS_FILE
 
 
 def _record_rate_limits(config: OAuthConfig, limits: RateLimits | None) -> None:
@@ -288,29 +374,39 @@ def _status_doc(tokens: TokenData, location: str, config: OAuthConfig) -> dict[s
 def _cmd_login(args: argparse.Namespace) -> int:
     from .auth import login
 
-    login(_config(), mode=args.mode, input_func=_ask, output=sys.stderr, timeout=args.timeout)
+    login(
+        _config(args),
+        mode=args.mode,
+        input_func=_ask,
+        output=sys.stderr,
+        timeout=args.timeout,
+        confirm_move=_confirm_move,
+    )
     return EXIT_OK
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from .auth import default_token_store
+    from .auth._profiles import login_command
 
-    config = _config()
+    config = _config(args)
     store = default_token_store(config)
     tokens = store.load()
     if tokens is None:
         if args.json:
-            print(json.dumps({"logged_in": False}))
+            print(json.dumps({"logged_in": False, "profile": store.profile_name}))
         _err(
-            "Not logged in. Run `oauth-codex login` (`--paste` or `--device` on a machine without a browser)."
+            f"Not logged in (profile {store.profile_name!r}). Run `{login_command(store.profile_name)}` "
+            "(`--paste` or `--device` on a machine without a browser)."
         )
         return EXIT_FAILURE
-    doc = _status_doc(tokens, store.location, config)
+    doc = {"profile": store.profile_name, **_status_doc(tokens, store.location, config)}
     if args.json:
         print(json.dumps(doc, indent=2))
         return EXIT_OK
     now = datetime.now(UTC)
     print(f"Logged in as {tokens.email or 'an unknown account'}")
+    print(f"  profile:       {store.profile_name}")
     print(f"  plan:          {tokens.plan_type or 'unknown'}")
     print(f"  account id:    {doc['account_id'] or 'unknown'}")
     expires = tokens.expires_at
@@ -359,7 +455,7 @@ def _cmd_usage(args: argparse.Namespace) -> int:
     from .client import CodexOAuthLLM
     from .errors import AuthError, CodexError
 
-    config = _config()
+    config = _config(args)
     with CodexOAuthLLM(oauth_config=config, interactive=False) as llm:
         try:
             snapshot = llm.usage()
@@ -384,7 +480,7 @@ def _cmd_usage(args: argparse.Namespace) -> int:
 def _cmd_logout(args: argparse.Namespace) -> int:
     from .auth import logout
 
-    result = logout(_config(), revoke=args.revoke)
+    result = logout(_config(args), revoke=args.revoke)
     if not result:
         _err("Not logged in; nothing to remove.")
         return EXIT_OK
@@ -409,9 +505,9 @@ def _cmd_logout(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from .auth import default_token_store, import_codex_cli_auth
 
-    config = _config()
+    config = _config(args)
     store = default_token_store(config)
-    tokens = import_codex_cli_auth(args.path, store=store, config=config)
+    tokens = import_codex_cli_auth(args.path, store=store, config=config, confirm_move=_confirm_move)
     _err(f"Imported the Codex CLI login of {tokens.email or 'your account'} into {store.location}.")
     _err(
         "Note: both copies now refresh independently; the first to refresh spends the other's refresh "
@@ -440,7 +536,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _err(f"oauth-codex chat: {exc}")
         return EXIT_USAGE
-    config = _config()
+    config = _config(args)
     waiting: dict[str, Any] = {}
     if args.wait_for_reset is not None:
         from ._usage_text import Countdown
@@ -468,13 +564,70 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 def _cmd_models(args: argparse.Namespace) -> int:
     from .client import CodexOAuthLLM
 
-    config = _config()
+    config = _config(args)
     with CodexOAuthLLM(oauth_config=config) as llm:
         try:
             for info in llm.list_models():
                 print(info.slug)
         finally:
             _record_rate_limits(config, llm.last_rate_limits)
+    return EXIT_OK
+
+
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from .auth import default_token_store, list_profiles, remove_profile, use_profile
+    from .auth._profiles import current_profile
+    from .errors import TokenStoreError
+
+    config = _config(args)
+    if args.profile_command == "use":
+        use_profile(args.name, config)
+        _err(f"Profile {args.name!r} is now the current profile.")
+        return EXIT_OK
+    if args.profile_command == "remove":
+        result = remove_profile(args.name, config, revoke=args.revoke)
+        if not result:
+            _err(f"Profile {args.name!r} had no login here; its files are removed.")
+        elif result.revocation_error is not None:
+            _err(f"Removed profile {args.name!r}; revoking its login failed ({result.revocation_error}).")
+            return EXIT_FAILURE
+        else:
+            _err(f"Removed profile {args.name!r}" + (" and revoked its login." if result.revoked else "."))
+        return EXIT_OK
+    current = current_profile(config) or "default"
+    rows: list[dict[str, Any]] = []
+    for name in list_profiles(config):
+        row: dict[str, Any] = {"name": name, "current": name == current, "logged_in": False}
+        try:
+            tokens = default_token_store(config, profile_name=name).load()
+        except TokenStoreError as exc:
+            row["error"] = str(exc)
+            tokens = None
+        if tokens is not None:
+            expires = tokens.expires_at
+            row.update(
+                logged_in=True,
+                email=tokens.email,
+                plan=tokens.plan_type,
+                workspace=tokens.workspace,
+                account_id=tokens.resolved_account_id(),
+                route=tokens.route,
+                access_token_expires_at=expires.isoformat() if expires else None,
+            )
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    now = datetime.now(UTC)
+    for row in rows:
+        mark = "*" if row["current"] else " "
+        if not row["logged_in"]:
+            print(f"{mark} {row['name']}: " + ("unreadable" if "error" in row else "not logged in"))
+            continue
+        expires_at = row["access_token_expires_at"]
+        expiry = f"expires {_when(datetime.fromisoformat(expires_at), now)}" if expires_at else "no expiry"
+        details = [row["plan"] or "unknown plan", f"workspace {row['workspace'] or 'unknown'}", row["route"]]
+        print(f"{mark} {row['name']}: {row['email'] or 'unknown account'} ({', '.join(details)}); {expiry}")
     return EXIT_OK
 
 
@@ -498,6 +651,7 @@ _COMMANDS = {
     "chat": _cmd_chat,
     "models": _cmd_models,
     "usage": _cmd_usage,
+    "profile": _cmd_profile,
     "emulator": _cmd_emulator,
     "demo": _cmd_demo,
 }

@@ -114,6 +114,14 @@ class AuthServer:
                 **auth,
                 "organization_id": account.organization_id,
                 "project_id": account.project_id,
+                "organizations": [
+                    {
+                        "id": account.organization_id,
+                        "is_default": True,
+                        "role": "owner",
+                        "title": account.workspace or "Personal",
+                    }
+                ],
                 "completed_platform_onboarding": True,
                 "is_org_owner": True,
                 # audit §1: the CLI sends X-OpenAI-Fedramp when this id-token claim is true

@@ -276,17 +276,23 @@ class CodexEmulator:
         plan_type: str | None = None,
         account_id: str | None = None,
         fedramp: bool | None = None,
+        workspace: str | None = None,
     ) -> TokenData:
         """Tokens issued as by a real login (refresh token registered), for the login account by default.
 
-        ``fedramp=True`` sets the id token's ``chatgpt_account_is_fedramp`` claim.
+        ``fedramp=True`` sets the id token's ``chatgpt_account_is_fedramp`` claim. Any other ``email`` /
+        ``plan_type`` / ``workspace`` is another account: call it once per profile to hold several logins
+        (distinct account ids, e-mails and plans).
         """
         base = self._auth.login_account
+        if email is None and workspace is None:
+            workspace = base.workspace
         account = Account.derive(
             email or base.email,
             plan_type or base.plan_type,
             account_id,
             base.fedramp if fedramp is None else fedramp,
+            workspace=workspace,
         )
         tokens = self._auth.mint(account)
         return TokenData(
@@ -519,9 +525,16 @@ class CodexEmulator:
         """``/oauth/authorize`` redirects with ``access_denied`` / ``missing_codex_entitlement``."""
         self.settings.deny_login = enabled
 
-    def set_login_account(self, email: str, plan_type: str = "plus", fedramp: bool = False) -> None:
-        """Who signs in through ``/oauth/authorize`` and the device flow from now on."""
-        self._auth.login_account = Account.derive(email, plan_type, fedramp=fedramp)
+    def set_login_account(
+        self, email: str, plan_type: str = "plus", fedramp: bool = False, *, workspace: str | None = None
+    ) -> str:
+        """Who signs in through ``/oauth/authorize`` and the device flow from now on; returns its account id.
+
+        ``workspace`` names a Team/Enterprise workspace of that user: another account id and organization,
+        and that title in the id token's ``organizations`` (the personal account is titled "Personal").
+        """
+        self._auth.login_account = Account.derive(email, plan_type, fedramp=fedramp, workspace=workspace)
+        return self._auth.login_account.account_id
 
     def allow_redirect_uri(self, uri: str) -> None:
         """Register another ``redirect_uri`` (the real server knows only localhost:1455 and :1457)."""

@@ -46,7 +46,11 @@ class Clock:
 
 @dataclass(frozen=True)
 class Account:
-    """Who a token belongs to (the claims of ``https://api.openai.com/auth``)."""
+    """Who a token belongs to (the claims of ``https://api.openai.com/auth``).
+
+    ``workspace`` is the title of a Team/Enterprise workspace the user signed in to (``None``: the personal
+    account, titled "Personal" in the id token's ``organizations``).
+    """
 
     email: str
     plan_type: str
@@ -55,19 +59,31 @@ class Account:
     organization_id: str
     project_id: str
     fedramp: bool = False
+    workspace: str | None = None
 
     @classmethod
-    def derive(cls, email: str, plan_type: str, account_id: str | None = None, fedramp: bool = False) -> Account:
-        """Stable ids derived from the e-mail address, so one e-mail is one account."""
+    def derive(
+        cls,
+        email: str,
+        plan_type: str,
+        account_id: str | None = None,
+        fedramp: bool = False,
+        *,
+        workspace: str | None = None,
+    ) -> Account:
+        """Stable ids derived from the e-mail address, so one e-mail is one user; each workspace of that user
+        is another account (another ``chatgpt_account_id`` and organization)."""
         digest = hashlib.sha256(email.lower().encode()).hexdigest()
+        place = digest if workspace is None else hashlib.sha256(f"{email.lower()}|{workspace}".encode()).hexdigest()
         return cls(
             email=email,
             plan_type=plan_type,
-            account_id=account_id or str(uuid.UUID(digest[:32])),
+            account_id=account_id or str(uuid.UUID(place[:32])),
             user_id=f"user-{digest[:24]}",
-            organization_id=f"org-{digest[24:48]}",
-            project_id=f"proj_{digest[40:64]}",
+            organization_id=f"org-{place[24:48]}",
+            project_id=f"proj_{place[40:64]}",
             fedramp=fedramp,
+            workspace=workspace,
         )
 
 

@@ -312,6 +312,26 @@ def test_set_login_account(emu: CodexEmulator, http: httpx.Client) -> None:
     assert claims["https://api.openai.com/auth"]["chatgpt_plan_type"] == "free"
 
 
+def test_several_accounts_distinct_ids_emails_plans_and_workspaces(emu: CodexEmulator, http: httpx.Client) -> None:
+    personal = emu.login_tokens()
+    other = emu.login_tokens(email="pro@example.com", plan_type="pro")
+    team = emu.login_tokens(email="user@example.com", plan_type="team", workspace="Acme Corp")
+    logins = (personal, other, team)
+    assert len({t.resolved_account_id() for t in logins}) == 3
+    assert [(t.email, t.plan_type, t.workspace) for t in logins] == [
+        ("user@example.com", "plus", "Personal"),
+        ("pro@example.com", "pro", "Personal"),
+        ("user@example.com", "team", "Acme Corp"),
+    ]
+    assert personal.user_id == team.user_id != other.user_id  # one person, two workspaces
+    for tokens in logins:
+        assert post(http, emu, tokens, body()).status_code == 200
+    account = emu.set_login_account("user@example.com", "team", workspace="Acme Corp")
+    assert account == team.resolved_account_id()
+    signed_in = TokenData(**{k: v for k, v in login(http, emu).items() if k in {"id_token", "access_token"}})
+    assert (signed_in.resolved_account_id(), signed_in.workspace) == (account, "Acme Corp")
+
+
 # ----------------------------------------------------------------------------------------- refresh
 
 
