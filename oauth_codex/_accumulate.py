@@ -18,6 +18,8 @@ from .types import FinishReason, GenerateResult, RateLimits, StreamEvent, ToolCa
 __all__ = ["ResponseAccumulator", "make_stream_event", "to_usage"]
 
 _TEXT_DELTA = "response.output_text.delta"
+#: output items that are tool calls: function calls and freeform (``custom``) tool calls
+_CALL_TYPES = frozenset({"function_call", "custom_tool_call"})
 
 
 class ResponseAccumulator:
@@ -45,6 +47,8 @@ class ResponseAccumulator:
         self._done: dict[int, dict[str, Any]] = {}
         self._added: dict[int, dict[str, Any]] = {}
         self._text_deltas: dict[int, list[str]] = {}
+        #: output indices of ``phase: "commentary"`` messages (their deltas are not answer text)
+        self.commentary_indices: set[Any] = set()
         self._args_deltas: dict[int, list[str]] = {}
         self._args_done: dict[int, str] = {}
         self._summary_deltas: dict[int, list[str]] = {}
@@ -113,6 +117,8 @@ class ResponseAccumulator:
     def _on_item_added(self, event: Mapping[str, Any]) -> None:
         item = event.get("item")
         if isinstance(item, dict):
+            if item.get("phase") == "commentary":
+                self.commentary_indices.add(event.get("output_index"))
             self._added[
                 self._index(event) if isinstance(event.get("output_index"), int) else self._next()
             ] = item
@@ -200,6 +206,8 @@ class ResponseAccumulator:
                 item["arguments"] = "".join(self._args_deltas.get(index, []))
                 item["status"] = "incomplete"
             return item
+        if kind == "custom_tool_call" and added is not None:
+            return {**added, "status": "incomplete"}  # its input never finished: not a call to run
         if kind == "reasoning" and added is not None:
             item = dict(added)
             summary = "".join(self._summary_deltas.get(index, []))
@@ -218,7 +226,7 @@ class ResponseAccumulator:
         """The function calls so far (only those whose arguments are complete)."""
         calls: list[ToolCall] = []
         for item in self.output_items():
-            if item.get("type") == "function_call" and item.get("status") != "incomplete":
+            if item.get("type") in _CALL_TYPES and item.get("status") != "incomplete":
                 calls.append(_tool_call(item))
         return calls
 
@@ -280,7 +288,7 @@ class ResponseAccumulator:
         calls = [
             _tool_call(i)
             for i in items
-            if i.get("type") == "function_call" and i.get("status") != "incomplete"
+            if i.get("type") in _CALL_TYPES and i.get("status") != "incomplete"
         ]
         if finish is None:
             finish = "tool_calls" if calls else "stop"
@@ -289,6 +297,7 @@ class ResponseAccumulator:
         summary = _summary_of(items)
         return GenerateResult.model_construct(
             text=_text_of(items),
+            commentary=_text_of(items, commentary=True),
             tool_calls=calls,
             finish_reason=finish,
             usage=to_usage(response.get("usage")),
@@ -340,7 +349,7 @@ def replay_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         kind = item.get("type")
         if kind == "reasoning" and not item.get("encrypted_content"):
             continue
-        if item.get("status") == "incomplete" and kind == "function_call":
+        if item.get("status") == "incomplete" and kind in _CALL_TYPES:
             continue
         replay.append({k: v for k, v in item.items() if k != "id"})
     return replay
@@ -374,9 +383,13 @@ def _message(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": text}]}
 
 
-def _text_of(items: list[dict[str, Any]]) -> str:
+def _text_of(items: list[dict[str, Any]], *, commentary: bool = False) -> str:
+    """The assistant's answer text, or with ``commentary=True`` the text of ``phase: "commentary"`` messages
+    (progress notes newer models send before the ``final_answer``; audit §3 / issue 14 item 4)."""
     parts: list[str] = []
     for item in items:
+        if (item.get("phase") == "commentary") is not commentary:
+            continue
         if item.get("type") == "message" and item.get("role", "assistant") == "assistant":
             content = item.get("content")
             if isinstance(content, list):
@@ -399,6 +412,16 @@ def _summary_of(items: list[dict[str, Any]]) -> str | None:
 
 
 def _tool_call(item: Mapping[str, Any]) -> ToolCall:
+    namespace = item.get("namespace") if isinstance(item.get("namespace"), str) else None
+    if item.get("type") == "custom_tool_call":
+        raw_input = item.get("input")
+        return ToolCall(
+            id=str(item.get("call_id") or item.get("id") or ""),
+            name=str(item.get("name") or ""),
+            type="custom",
+            input=raw_input if isinstance(raw_input, str) else "",
+            namespace=namespace,
+        )
     arguments_json = item.get("arguments")
     if not isinstance(arguments_json, str):
         arguments_json = json.dumps(arguments_json) if arguments_json is not None else ""
@@ -411,6 +434,7 @@ def _tool_call(item: Mapping[str, Any]) -> ToolCall:
         name=str(item.get("name") or ""),
         arguments=decoded if isinstance(decoded, dict) else None,
         arguments_json=arguments_json,
+        namespace=namespace,
     )
 
 

@@ -109,8 +109,10 @@ class CallState:
         if kind == _TEXT_DELTA:
             delta = event.get("delta")
             if type(delta) is str:
-                acc.text_delta(event.get("output_index"), delta)
-                if delta and self.mode is Mode.TEXT:
+                index = event.get("output_index")
+                acc.text_delta(index, delta)
+                # commentary (phase) is not answer text: text streams carry only the answer (issue 14 item 4)
+                if delta and self.mode is Mode.TEXT and index not in acc.commentary_indices:
                     self.yielded = True
                     return (delta,)
         else:

@@ -78,6 +78,7 @@ def build_body(
         items.extend(outputs)
     elif previous_output:
         items.extend(_replay_items(previous_output, items))
+    _pair_custom_outputs(items)
 
     instructions = "\n\n".join(t for t in [options.get("instructions") or "", *system_texts] if t and t.strip())
     if not instructions:
@@ -281,13 +282,14 @@ def _assistant_items(message: Mapping[str, Any], index: int) -> list[dict[str, A
     elif content is not None:
         raise ValueError(f"messages[{index}]: assistant content must be a string or a list of parts")
     if any(texts):
-        items.append(
-            {
-                "type": "message",
-                "role": "assistant",
-                "content": [{"type": "output_text", "text": t} for t in texts if t],
-            }
-        )
+        item: dict[str, Any] = {
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": t} for t in texts if t],
+        }
+        if message.get("phase") in ("commentary", "final_answer"):
+            item["phase"] = message["phase"]  # replayed as the backend sent it (issue 14 item 4)
+        items.append(item)
     for call in _as_list(message.get("tool_calls") or [], f"messages[{index}]: tool_calls", "dicts"):
         if not isinstance(call, Mapping):
             raise ValueError(f"messages[{index}]: tool_calls entries must be dicts")
@@ -297,12 +299,20 @@ def _assistant_items(message: Mapping[str, Any], index: int) -> list[dict[str, A
         name = spec.get("name")
         if not call_id or not name:
             raise ValueError(f"messages[{index}]: every tool call needs an 'id' and a function 'name'")
+        if call.get("type") == "custom":
+            raw_input = call.get("input", spec.get("input", ""))
+            items.append(
+                {"type": "custom_tool_call", "call_id": str(call_id), "name": str(name), "input": str(raw_input)}
+            )
+            continue
         arguments = spec.get("arguments", spec.get("args", ""))
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False, default=str)
-        items.append(
-            {"type": "function_call", "call_id": str(call_id), "name": str(name), "arguments": arguments}
-        )
+        item = {"type": "function_call", "call_id": str(call_id), "name": str(name), "arguments": arguments}
+        namespace = call.get("namespace", spec.get("namespace"))
+        if isinstance(namespace, str) and namespace:
+            item["namespace"] = namespace  # MCP-grouped tools carry it; replayed as given
+        items.append(item)
     return items
 
 
@@ -350,22 +360,39 @@ def tool_results_to_items(tool_results: Sequence[Mapping[str, Any]]) -> list[dic
     return items
 
 
+_CALLS = ("function_call", "custom_tool_call")
+
+
 def _replay_items(
     previous: Sequence[Mapping[str, Any]], current: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The previous turn's output items, unless the conversation already carries its function calls."""
-    present = {i.get("call_id") for i in current if i.get("type") == "function_call"}
+    """The previous turn's output items, unless the conversation already carries its tool calls.
+
+    Items pass through as the backend sent them (minus ``id``): ``phase`` on messages and ``namespace`` on
+    function calls are replayed unchanged (issue 14 item 4).
+    """
+    present = {i.get("call_id") for i in current if i.get("type") in _CALLS}
     previous = _as_list(previous, "previous_output", "output items (result.output_items)")
     replay = [_raw_item(i, f"previous_output[{n}]") for n, i in enumerate(previous) if isinstance(i, Mapping)]
-    calls = {i.get("call_id") for i in replay if i.get("type") == "function_call"}
+    calls = {i.get("call_id") for i in replay if i.get("type") in _CALLS}
     if calls and calls <= present:
         return []
     return [
         i
         for i in replay
-        if not (i.get("type") == "function_call" and i.get("call_id") in present)
+        if not (i.get("type") in _CALLS and i.get("call_id") in present)
         and not (i.get("type") == "reasoning" and not i.get("encrypted_content"))
     ]
+
+
+def _pair_custom_outputs(items: list[dict[str, Any]]) -> None:
+    """A tool result for a freeform (``custom_tool_call``) call is sent as ``custom_tool_call_output``."""
+    custom = {i.get("call_id") for i in items if i.get("type") == "custom_tool_call"}
+    if not custom:
+        return
+    for item in items:
+        if item.get("type") == "function_call_output" and item.get("call_id") in custom:
+            item["type"] = "custom_tool_call_output"
 
 
 def _as_list(value: Any, what: str, shape: str) -> list[Any]:

@@ -1017,9 +1017,9 @@ async def _adrain(chunks: AsyncIterator[bytes]) -> None:
 
 
 def _check_tool_pairs(items: list[dict[str, Any]]) -> None:
-    calls = {i.get("call_id") for i in items if i.get("type") == "function_call"}
+    calls = {i.get("call_id") for i in items if i.get("type") in ("function_call", "custom_tool_call")}
     for item in items:
-        if item.get("type") == "function_call_output" and item.get("call_id") not in calls:
+        if item.get("type") in ("function_call_output", "custom_tool_call_output") and item.get("call_id") not in calls:
             raise ValueError(
                 f"tool result for call_id {item.get('call_id')!r} has no matching function call in the "
                 "input. "

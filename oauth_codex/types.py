@@ -29,6 +29,8 @@ class ToolCall(BaseModel):
 
     ``id`` is the backend's ``call_id`` (use it as ``tool_call_id`` in ``tool_results``);
     ``arguments`` is the decoded JSON object, or ``None`` when ``arguments_json`` is not a JSON object.
+    ``type`` is ``"custom"`` for a freeform tool (a ``{"type": "custom"}`` tool dict): its raw text is in
+    ``input`` and ``arguments`` is ``None``. ``namespace`` is set when the backend grouped the tool (MCP).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -37,6 +39,9 @@ class ToolCall(BaseModel):
     name: str
     arguments: dict[str, Any] | None = None
     arguments_json: str = ""
+    type: Literal["function", "custom"] = "function"
+    input: str | None = None
+    namespace: str | None = None
 
 
 class Usage(BaseModel):
@@ -141,12 +146,16 @@ class UsageSnapshot(BaseModel):
 class GenerateResult(BaseModel):
     """The full result of one call (``return_details=True``).
 
+    ``text`` is the answer; ``commentary`` the text of ``phase: "commentary"`` messages (progress notes
+    newer models send before the ``final_answer``), kept out of ``text``.
     ``output_items`` are the response's output items in the form to replay next turn (no server ids;
     reasoning keeps its ``encrypted_content``); ``raw_response`` is the final response object with the
     collected output.
     """
 
     text: str = ""
+    #: text of ``phase: "commentary"`` messages (progress notes before the final answer); never in ``text``
+    commentary: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     finish_reason: FinishReason = "stop"
     usage: Usage | None = None

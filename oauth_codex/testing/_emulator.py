@@ -558,13 +558,21 @@ class CodexEmulator:
 
     # --------------------------------------------------------------------------------- the model
     def set_answer(
-        self, text: str | None = None, deltas: int | None = None, delta_delay: float = 0.0
+        self,
+        text: str | None = None,
+        deltas: int | None = None,
+        delta_delay: float = 0.0,
+        commentary: str | None = None,
     ) -> None:
         """Fix the text answer and/or its number of deltas, and the pause after each delta (persistent).
 
+        ``commentary`` adds an assistant message with ``phase: "commentary"`` before the answer (or the tool
+        calls), and the answer then carries ``phase: "final_answer"``, as gpt-5.5+ models do.
         ``set_answer()`` restores the default (a reply quoting the prompt).
         """
-        self._backend.answer = AnswerSettings(text=text, deltas=deltas, delta_delay=delta_delay)
+        self._backend.answer = AnswerSettings(
+            text=text, deltas=deltas, delta_delay=delta_delay, commentary=commentary
+        )
 
     def configure_stream(self, **switches: bool) -> None:
         """Change SSE shape switches: ``completed_output``, ``include_usage``, ``null_usage_details``,

@@ -62,6 +62,13 @@ def _item_events(index: int, plan: OutputPlan) -> list[dict[str, Any]]:
         events.append(
             {"type": "response.function_call_arguments.done", **base, "arguments": item["arguments"]}
         )
+    elif kind == "custom_tool_call":
+        added = {**item, "status": "in_progress", "input": ""}
+        events.append({"type": "response.output_item.added", "output_index": index, "item": added})
+        events.extend(
+            {"type": "response.custom_tool_call_input.delta", **base, "delta": d} for d in plan.deltas
+        )
+        events.append({"type": "response.custom_tool_call_input.done", **base, "input": item["input"]})
     else:
         added = {"id": iid, "type": "reasoning", "summary": []}
         events.append({"type": "response.output_item.added", "output_index": index, "item": added})

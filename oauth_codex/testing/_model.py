@@ -66,6 +66,8 @@ class AnswerSettings:
     text: str | None = None
     deltas: int | None = None
     delta_delay: float = 0.0
+    #: a ``phase: "commentary"`` message sent before the answer (which then carries ``phase: "final_answer"``)
+    commentary: str | None = None
 
 
 @dataclass
@@ -179,8 +181,9 @@ def _argument_deltas(arguments: str) -> list[str]:
 
 
 def _function_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Function tools and freeform ``custom`` tools (called with the prompt as their ``input``)."""
     tools = body.get("tools") or []
-    return [t for t in tools if isinstance(t, dict) and t.get("type") == "function" and t.get("name")]
+    return [t for t in tools if isinstance(t, dict) and t.get("type") in ("function", "custom") and t.get("name")]
 
 
 def _name_words(name: str) -> list[str]:
@@ -278,8 +281,10 @@ def run_model(
         [str(body.get("instructions") or "")]
         + [_content_text(i.get("content")) for i in items if _is_message(i)]
     )
-    calls = {i.get("call_id"): i for i in items if i.get("type") == "function_call"}
-    outputs_after = [i for i in items[last_user + 1 :] if i.get("type") == "function_call_output"]
+    calls = {i.get("call_id"): i for i in items if i.get("type") in ("function_call", "custom_tool_call")}
+    outputs_after = [
+        i for i in items[last_user + 1 :] if i.get("type") in ("function_call_output", "custom_tool_call_output")
+    ]
 
     plans: list[OutputPlan] = []
     reasoning_tokens = 0
@@ -290,8 +295,21 @@ def run_model(
         plans.append(_reasoning_plan(body, prompt, new_id, seal))
 
     chosen = _choose_tools(body, _function_tools(body), prompt, bool(outputs_after))
+    if answer.commentary is not None:
+        plans.append(_message_plan(answer.commentary, "commentary", new_id, answer))
     facts = PromptFacts.from_text(prompt)  # shared: parallel calls take successive values from the prompt
     for tool in chosen:
+        if tool.get("type") == "custom":
+            custom = {
+                "id": new_id("ctc_"),
+                "type": "custom_tool_call",
+                "status": "completed",
+                "call_id": new_id("call_"),
+                "name": tool["name"],
+                "input": prompt,
+            }
+            plans.append(OutputPlan(item=custom, deltas=_word_pieces(prompt)))
+            continue
         arguments = json.dumps(fill_schema(tool.get("parameters") or {}, facts), ensure_ascii=False)
         item = {
             "id": new_id("fc_"),
@@ -320,6 +338,8 @@ def run_model(
             "role": "assistant",
             "content": [{"type": "output_text", "annotations": [], "text": text}],
         }
+        if answer.commentary is not None:
+            item["phase"] = "final_answer"
         plans.append(OutputPlan(item=item, deltas=deltas))
 
     input_tokens = count_input_tokens(body)
@@ -336,11 +356,29 @@ def run_model(
     return ModelTurn(outputs=plans, usage=usage)
 
 
+def _message_plan(
+    text: str, phase: str, new_id: Callable[[str], str], answer: AnswerSettings
+) -> OutputPlan:
+    """An assistant message with a ``phase`` (audit CODEX-2026-12 §3; issue 14 item 4)."""
+    text, deltas = _text_deltas(text, answer, fixed=True)
+    item = {
+        "id": new_id("msg_"),
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "phase": phase,
+        "content": [{"type": "output_text", "annotations": [], "text": text}],
+    }
+    return OutputPlan(item=item, deltas=deltas)
+
+
 def _item_text(item: dict[str, Any]) -> str:
     if item["type"] == "message":
         return "".join(str(p.get("text", "")) for p in item["content"])
     if item["type"] == "function_call":
         return str(item["arguments"])
+    if item["type"] == "custom_tool_call":
+        return str(item["input"])
     return "".join(str(p.get("text", "")) for p in item.get("summary", []))
 
 

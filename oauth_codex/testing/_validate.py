@@ -78,6 +78,7 @@ INPUT_PARTS = ("input_text", "input_image", "input_file")
 OUTPUT_PARTS = ("output_text", "refusal")
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")  # no "ultra" (audit §2)
 SUMMARIES = ("auto", "concise", "detailed")
+PHASES = ("commentary", "final_answer")  # assistant message phase (audit CODEX-2026-12 §3)
 VERBOSITY = ("low", "medium", "high")
 FORMATS = ("text", "json_schema", "json_object")
 TOOL_TYPES = ("function", "custom", "web_search", "web_search_preview", "local_shell")
@@ -309,6 +310,9 @@ def _message_enums(item: dict[str, Any], path: str) -> Rejection | None:
     role = item.get("role")
     if role not in ROLES:
         return invalid_value(role, ROLES, f"{path}.role")
+    phase = item.get("phase")
+    if phase is not None and phase not in PHASES:
+        return invalid_value(phase, PHASES, f"{path}.phase")
     content = item.get("content")
     if isinstance(content, str):
         return None

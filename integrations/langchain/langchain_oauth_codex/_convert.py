@@ -46,6 +46,8 @@ MODEL_PROVIDER = "openai-codex"
 
 REASONING_ITEMS_KEY = "reasoning_items"
 """``AIMessage.additional_kwargs`` key holding the replayable reasoning items of a turn."""
+COMMENTARY_KEY = "commentary"
+"""``AIMessage.additional_kwargs`` key holding the ``phase: "commentary"`` text (never in ``content``)."""
 
 Item = dict[str, Any]
 
@@ -223,8 +225,11 @@ def _file_part(block: Mapping[str, Any], index: int) -> Item:
 def _assistant_items(message: BaseMessage, index: int) -> list[Item]:
     items: list[Item] = list(_reasoning_items(message))
     text = _assistant_text(message.content)
+    commentary = message.additional_kwargs.get(COMMENTARY_KEY)
+    if isinstance(commentary, str) and commentary:  # replayed with its phase (issue 14 item 4)
+        items.append({"role": "assistant", "content": commentary, "phase": "commentary"})
     if text:
-        items.append({"role": "assistant", "content": text})
+        items.append({"role": "assistant", "content": text, **({"phase": "final_answer"} if commentary else {})})
     if not isinstance(message, AIMessage):
         return items
     for call in message.tool_calls:
@@ -385,6 +390,7 @@ class StreamConverter:
     __slots__ = (
         "_args_streamed",
         "_calls_started",
+        "_commentary",
         "_model",
         "_reasoning_emitted",
         "_reasoning_streamed",
@@ -398,6 +404,7 @@ class StreamConverter:
         self._texts: list[str] | None = [] if collect_text else None
         self._text_streamed: set[tuple[int, int]] = set()
         self._calls_started: set[int] = set()
+        self._commentary: set[int] = set()
         self._args_streamed: set[int] = set()
         self._reasoning_streamed: set[int] = set()
         self._reasoning_emitted = False
@@ -409,6 +416,8 @@ class StreamConverter:
         if kind == "response.output_text.delta":
             raw = event.raw
             self._text_streamed.add((raw.get("output_index", 0), raw.get("content_index", 0)))
+            if raw.get("output_index", 0) in self._commentary:
+                return _kwargs_chunk({COMMENTARY_KEY: event.delta or ""})
             return self._text(event.delta or "")
         if kind == "response.function_call_arguments.delta":
             output_index = event.raw.get("output_index", 0)
@@ -426,6 +435,8 @@ class StreamConverter:
             key = (raw.get("output_index", 0), raw.get("content_index", 0))
             if key not in self._text_streamed and raw.get("text"):
                 self._text_streamed.add(key)
+                if key[0] in self._commentary:
+                    return _kwargs_chunk({COMMENTARY_KEY: raw["text"]})
                 return self._text(raw["text"])
             return None
         if kind == "response.function_call_arguments.done":
@@ -446,6 +457,8 @@ class StreamConverter:
 
     def _item_added(self, event: StreamEvent) -> ChatGenerationChunk | None:
         item = event.item or {}
+        if item.get("phase") == "commentary":
+            self._commentary.add(event.raw.get("output_index", 0))
         if item.get("type") != "function_call":
             return None
         output_index = event.raw.get("output_index", 0)
@@ -484,7 +497,11 @@ class StreamConverter:
             if part.get("type") == "output_text" and key not in self._text_streamed and part.get("text"):
                 self._text_streamed.add(key)
                 missing.append(part["text"])
-        return self._text("".join(missing)) if missing else None
+        if not missing:
+            return None
+        if item.get("phase") == "commentary" or output_index in self._commentary:
+            return _kwargs_chunk({COMMENTARY_KEY: "".join(missing)})
+        return self._text("".join(missing))
 
     def _text(self, text: str) -> ChatGenerationChunk | None:
         if self._texts is not None:

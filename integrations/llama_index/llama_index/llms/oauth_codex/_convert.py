@@ -160,6 +160,9 @@ def _assistant_items(message: ChatMessage) -> list[dict[str, Any]]:
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
+    commentary = message.additional_kwargs.get("commentary")
+    if isinstance(commentary, str) and commentary:  # replayed with its phase (issue 14 item 4)
+        items.append({"role": "assistant", "content": commentary, "phase": "commentary"})
 
     def flush() -> None:
         if texts or calls:

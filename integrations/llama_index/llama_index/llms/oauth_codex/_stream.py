@@ -55,6 +55,7 @@ class ChatStreamState:
         self._thinking_key: tuple[Any, ...] | None = None
         self._calls: dict[int, _PendingCall] = {}
         self._index_by_item_id: dict[str, int] = {}
+        self._commentary = ""  # phase "commentary" text: additional_kwargs["commentary"], never the content
 
     def feed(self, event: StreamEvent) -> ChatResponse | None:
         """Take one event; return the response to yield for it, or ``None`` when nothing visible changed."""
@@ -70,6 +71,9 @@ class ChatStreamState:
         kind = event.type
         data = event.raw
         if kind == _TEXT_DELTA and event.delta:
+            if data.get("output_index") in self._acc.commentary_indices:
+                self._commentary += event.delta
+                return None
             self._text += event.delta
             return event.delta, None
         if kind in _REASONING_DELTAS and event.delta:
@@ -145,7 +149,7 @@ class ChatStreamState:
         if thinking_delta is not None:
             extra["thinking_delta"] = thinking_delta
         return ChatResponse(
-            message=assistant_message(blocks),
+            message=assistant_message(blocks, commentary=self._commentary),
             delta=delta,
             raw=event.raw,
             additional_kwargs=extra,
@@ -201,24 +205,29 @@ def final_chat_response(result: GenerateResult, *, fallback_thinking: str = "") 
     }
     if result.reasoning_summary:
         extra["reasoning_summary"] = result.reasoning_summary
+    if result.commentary:
+        extra["commentary"] = result.commentary
     if result.rate_limits is not None:
         extra["rate_limits"] = result.rate_limits.model_dump(mode="json")
     return ChatResponse(
-        message=assistant_message(blocks),
+        message=assistant_message(blocks, commentary=result.commentary),
         delta="",
         raw=result.raw_response,
         additional_kwargs=extra,
     )
 
 
-def assistant_message(blocks: list[Any]) -> ChatMessage:
+def assistant_message(blocks: list[Any], *, commentary: str = "") -> ChatMessage:
     """An assistant message; tool calls are mirrored in ``additional_kwargs["tool_calls"]``.
 
     ``ToolCallBlock``s are the source of truth; the Chat-Completions-shaped mirror is for LlamaIndex code
-    that still looks there (streaming structured output does).
+    that still looks there (streaming structured output does). ``commentary`` (the ``phase: "commentary"``
+    text) goes to ``additional_kwargs["commentary"]``, never into the content.
     """
     calls = [block for block in blocks if isinstance(block, ToolCallBlock)]
     extra: dict[str, Any] = {"tool_calls": [legacy_tool_call(block) for block in calls]} if calls else {}
+    if commentary:
+        extra["commentary"] = commentary
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
 
 
