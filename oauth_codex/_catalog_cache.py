@@ -15,9 +15,21 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["DEFAULT_TTL", "CachedCatalog", "cache_file", "load_cache", "save_cache"]
+if TYPE_CHECKING:
+    from .auth._config import OAuthConfig
+    from .types import ModelInfo
+
+__all__ = [
+    "DEFAULT_TTL",
+    "CachedCatalog",
+    "cache_file",
+    "cached_model_info",
+    "find_cached_entry",
+    "load_cache",
+    "save_cache",
+]
 
 #: how long a cached catalog is used without asking the backend (then an ``If-None-Match`` request)
 DEFAULT_TTL = 3600.0
@@ -90,3 +102,31 @@ def save_cache(path: Path, catalog: CachedCatalog) -> bool:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def find_cached_entry(directory: Path | str, slug: str) -> dict[str, Any] | None:
+    """The raw ``/models`` entry for ``slug`` from the newest cache file under ``directory`` (no network)."""
+    folder = Path(directory) / "models"
+    try:
+        files = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+    except OSError:
+        return None
+    for path in files:
+        cached = load_cache(path)
+        for entry in cached.models if cached is not None else []:
+            if entry.get("slug") == slug:
+                return entry
+    return None
+
+
+def cached_model_info(model: str, config: OAuthConfig | None = None) -> ModelInfo | None:
+    """``model``'s entry from the cached catalog of ``config``'s profile (no network), else ``None``.
+
+    What the adapters use for LangChain ``profile`` and LlamaIndex ``context_window``.
+    """
+    from ._catalog import parse_model
+    from .auth._config import OAuthConfig
+    from .auth._profiles import profile_dir
+
+    entry = find_cached_entry(profile_dir(config or OAuthConfig.from_env()), model)
+    return parse_model(entry) if entry is not None else None

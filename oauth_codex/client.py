@@ -39,7 +39,7 @@ from ._catalog import (
     parse_catalog,
     visible,
 )
-from ._catalog_cache import CachedCatalog, cache_file, load_cache, save_cache
+from ._catalog_cache import CachedCatalog, cache_file, cached_model_info, load_cache, save_cache
 from ._options import GenerateOptions, RequestOptions, check_options, with_options
 from ._ratelimits import parse_rate_limits
 from ._request import build_body, build_headers, user_agent
@@ -652,6 +652,18 @@ class CodexOAuthLLM:
         except (APIError, APIConnectionError) as exc:
             catalog = self._catalog_fallback(exc)
         return visible(parse_catalog(catalog.models), include_hidden)
+
+    def cached_model_info(self, model: str | None = None) -> ModelInfo | None:
+        """The catalog entry of ``model`` (default: this client's model) as far as it is known without a
+        request: this client's catalogs, else the newest cache file; ``None`` when it was never fetched."""
+        slug = model or self.model or DEFAULT_MODEL
+        with self._lock:
+            catalogs = [c for c in self._catalogs.values() if c is not None]
+        for catalog in catalogs:
+            found = next((m for m in parse_catalog(catalog.models) if m.slug == slug), None)
+            if found is not None:
+                return found
+        return cached_model_info(slug, self._config)
 
     def _load_catalog(self, *, refresh: bool) -> CachedCatalog:
         provider = self.token_provider

@@ -56,8 +56,8 @@ class AsyncTokenCounter(AsyncCallbackHandler):
 
 
 def test_construction_does_no_io_and_needs_no_login() -> None:
-    llm = ChatCodexOAuth(model="gpt-5.3-codex", base_url="http://127.0.0.1:9/backend-api/codex")
-    assert llm.model == llm.model_name == "gpt-5.3-codex"
+    llm = ChatCodexOAuth(model="gpt-5.6-sol", base_url="http://127.0.0.1:9/backend-api/codex")
+    assert llm.model == llm.model_name == "gpt-5.6-sol"
     assert llm._core is None  # the core client is built on first use
     assert llm.profile is not None and llm.profile["max_input_tokens"] == 272_000
     assert ChatCodexOAuth(model="some-future-model").profile is None

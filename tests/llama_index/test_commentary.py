@@ -33,3 +33,13 @@ async def test_commentary_stays_out_of_content(emu: CodexEmulator) -> None:
     phases = [i.get("phase") for i in sent if i.get("role") == "assistant"]
     assert phases == ["commentary", None]
     await llm.client.aclose()
+
+
+def test_context_window_comes_from_the_cached_catalog(emu: CodexEmulator) -> None:
+    # issue 14 item 2: the catalog's input window (+ the output budget) once it is cached
+    llm = CodexOAuth(client=emu.client(), model="gpt-5.6-sol")
+    assert llm.metadata.context_window == 400_000  # the static table
+    llm.client.list_models()
+    assert llm.metadata.context_window == 372_000 + 128_000
+    assert CodexOAuth(client=emu.client(), model="gpt-5.6-sol", context_window=9_000).metadata.context_window == 9_000
+    llm.client.close()

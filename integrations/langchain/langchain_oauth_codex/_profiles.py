@@ -2,12 +2,16 @@
 
 The Codex backend caps the *input* of the gpt-5 family at 272k tokens (400k context minus 128k output);
 it never takes ``temperature``, and system text is lifted into ``instructions`` (so system messages and
-tools cannot change mid-conversation in place). Unknown slugs get no profile (``None``).
+tools cannot change mid-conversation in place). When the model catalog is cached (``list_models()``),
+its context window, efforts and modalities win over this table; the table (September 2026, audit
+CODEX-2026-12 §7, retired slugs removed) covers the rest. Unknown slugs get no profile (``None``).
 """
 
 from __future__ import annotations
 
 from langchain_core.language_models import ModelProfile
+
+from oauth_codex import ModelInfo
 
 __all__ = ["get_model_profile"]
 
@@ -41,6 +45,7 @@ _CODEX = ["low", "medium", "high"]
 _CODEX_X = ["low", "medium", "high", "xhigh"]
 _GPT51 = ["none", "low", "medium", "high"]
 _NEWER = ["none", "low", "medium", "high", "xhigh"]
+_MAX = ["low", "medium", "high", "xhigh", "max"]
 
 _LEVELS: dict[str, list[str]] = {
     "gpt-5": _GPT5,
@@ -50,16 +55,16 @@ _LEVELS: dict[str, list[str]] = {
     "gpt-5.1-codex": _CODEX,
     "gpt-5.1-codex-mini": _CODEX,
     "gpt-5.1-codex-max": _CODEX_X,
-    "gpt-5.2": _NEWER,
     "gpt-5.2-codex": _CODEX_X,
-    "gpt-5.3-codex": _CODEX_X,
     "gpt-5.3-codex-spark": _CODEX_X,
-    "gpt-5.4": _NEWER,
     "gpt-5.4-mini": _NEWER,
     "gpt-5.5": _NEWER,
-    "gpt-5.6-sol": _NEWER,
-    "gpt-5.6-terra": _NEWER,
-    "gpt-5.6-luna": _NEWER,
+    "gpt-5.6-sol": _MAX,
+    "gpt-5.6-terra": _MAX,
+    "gpt-5.6-luna": _MAX,
+    "gpt-6-astra": _MAX,
+    "gpt-6-sol": _MAX,
+    "gpt-6-luna": _MAX,
 }
 
 _OVERRIDES: dict[str, ModelProfile] = {
@@ -77,14 +82,24 @@ _OVERRIDES: dict[str, ModelProfile] = {
 }
 
 
-def get_model_profile(model: str) -> ModelProfile | None:
-    """Return a fresh profile for ``model``, or ``None`` when the slug is unknown."""
+def get_model_profile(model: str, info: ModelInfo | None = None) -> ModelProfile | None:
+    """Return a fresh profile for ``model`` (``info``: its cached catalog entry), or ``None`` when unknown."""
     slug = model.strip().lower()
-    if slug not in _LEVELS and slug not in _OVERRIDES:
+    if slug not in _LEVELS and slug not in _OVERRIDES and info is None:
         return None
     profile: ModelProfile = {**_BASE}
     levels = _LEVELS.get(slug, _CODEX)
     profile["reasoning_effort_levels"] = list(levels)
     profile["reasoning_effort_default"] = "medium"
     profile.update(_OVERRIDES.get(slug, {}))
+    if info is not None:
+        if info.context_window:
+            profile["max_input_tokens"] = info.context_window
+        if info.supported_reasoning_efforts:
+            profile["reasoning_effort_levels"] = list(info.supported_reasoning_efforts)
+        if info.default_reasoning_effort:
+            profile["reasoning_effort_default"] = info.default_reasoning_effort
+        if info.input_modalities:
+            images = "image" in info.input_modalities
+            profile["image_inputs"] = profile["image_url_inputs"] = profile["image_tool_message"] = images
     return profile

@@ -260,7 +260,10 @@ class ChatCodexOAuth(BaseChatModel):
         return super().__deepcopy__(memo)
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        return get_model_profile(self.model_name)
+        # the cached model catalog (a local file, never a request) wins over the static table
+        from oauth_codex._catalog_cache import cached_model_info
+
+        return get_model_profile(self.model_name, cached_model_info(self.model_name, self.oauth_config))
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

@@ -14,12 +14,14 @@ class ModelLimits(NamedTuple):
     num_output: int
 
 
-# gpt-5 family: 272k input + 128k output. Prefixes are matched longest first.
+# gpt-5 and gpt-6 families: 272k input + 128k output (used when no model catalog is cached; the
+# catalog's context_window wins then). Prefixes are matched longest first.
 _GPT5 = ModelLimits(context_window=400_000, num_output=128_000)
 _LIMITS: dict[str, ModelLimits] = {
     "gpt-5.3-codex-spark": ModelLimits(context_window=128_000, num_output=32_000),
     "codex-mini-latest": ModelLimits(context_window=200_000, num_output=100_000),
     "gpt-5": _GPT5,
+    "gpt-6": _GPT5,
 }
 _DEFAULT = _GPT5
 

@@ -211,8 +211,12 @@ class CodexOAuth(FunctionCallingLLM):
     @property
     def metadata(self) -> LLMMetadata:
         limits = model_limits(self.model)
+        # the cached model catalog (a local file, never a request) gives the input window; LlamaIndex's
+        # context_window counts the output too, as the static table does
+        info = self._client.cached_model_info(self.model)
+        window = info.context_window + limits.num_output if info is not None and info.context_window else None
         return LLMMetadata(
-            context_window=self.context_window or limits.context_window,
+            context_window=self.context_window or window or limits.context_window,
             num_output=limits.num_output,
             is_chat_model=True,
             is_function_calling_model=True,
