@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from ._emulator import CodexEmulator
 from ._events import StreamOptions
+from ._inprocess import EmulatorTransport
 from ._model import AnswerSettings
 from ._serve import serve
 from ._server import RecordedRequest
@@ -55,6 +56,7 @@ __all__ = [
     "FREE_PLAN_MODELS",
     "AnswerSettings",
     "CodexEmulator",
+    "EmulatorTransport",
     "RecordedRequest",
     "StreamOptions",
     "serve",

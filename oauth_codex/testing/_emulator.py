@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+import httpx
+
 from ..auth._config import DEFAULT_CLIENT_ID, OAuthConfig
 from ..auth._tokens import MemoryTokenStore, TokenData
 from ._auth_server import AuthServer
 from ._backend import Backend
 from ._events import StreamOptions
+from ._inprocess import EmulatorTransport
 from ._model import AnswerSettings
 from ._server import EmulatorHTTPServer, RecordedRequest, Router
 from ._state import DEFAULT_MODELS, Account, Clock, EmulatorState, Settings
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["CodexEmulator"]
 
 RESPONSES_PATH = "/backend-api/codex/responses"
+#: the origin of an emulator used only in-process (``transport()`` without ``start()``); nothing resolves it
+IN_PROCESS_URL = "http://codex-emulator.localhost"
 USAGE_PATH = "/backend-api/wham/usage"
 
 
@@ -121,6 +126,7 @@ class CodexEmulator:
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._home: str | None = None
+        self._in_process = False
         self._router = self._build_router()
 
     def __repr__(self) -> str:
@@ -212,7 +218,13 @@ class CodexEmulator:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (``https://`` with ``tls=True``): the issuer and origin of every endpoint."""
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls=True``): the issuer and origin of every endpoint.
+
+        Before :meth:`start`, once :meth:`transport` was called: ``http://codex-emulator.localhost``, which
+        only the in-process transport serves.
+        """
+        if self._server is None and self._in_process:
+            return IN_PROCESS_URL
         return f"{'https' if self._tls else 'http'}://{self._host}:{self.port}"
 
     @property
@@ -239,7 +251,8 @@ class CodexEmulator:
 
     @property
     def issuer(self) -> str:
-        return self.url
+        """:attr:`url`; before :meth:`start`, the in-process origin (so tokens can be minted for the transport)."""
+        return self.url if self._server is not None else IN_PROCESS_URL
 
     @property
     def base_url(self) -> str:
@@ -303,22 +316,52 @@ class CodexEmulator:
             last_refresh=datetime.fromtimestamp(self._state.clock.now(), UTC),
         )
 
-    def client(self, **kwargs: Any) -> CodexOAuthLLM:
+    def client(self, *, in_process: bool = False, **kwargs: Any) -> CodexOAuthLLM:
         """A :class:`~oauth_codex.CodexOAuthLLM` wired to this emulator.
 
         Defaults: ``base_url``, ``oauth_config``, ``interactive=False`` and a ``MemoryTokenStore`` holding
         :meth:`login_tokens` (unless ``token_store`` or ``token_provider`` is given). ``kwargs`` win.
+        ``in_process=True``: requests and token refreshes go through :meth:`transport` (no socket).
         """
         from ..client import CodexOAuthLLM
 
+        if in_process:
+            from ..auth import OAuthTokenProvider
+
+            transport = self.transport()
+            http, ahttp = httpx.Client(transport=transport), httpx.AsyncClient(transport=transport)
+            kwargs.setdefault("http_client", http)
+            kwargs.setdefault("async_http_client", ahttp)
+            if "token_provider" not in kwargs:
+                store = kwargs.pop("token_store", None) or MemoryTokenStore(self.login_tokens())
+                kwargs["token_provider"] = OAuthTokenProvider(
+                    store, self.oauth_config(), interactive=False, http_client=http, async_http_client=ahttp
+                )
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("oauth_config", self.oauth_config())
         kwargs.setdefault("interactive", False)
-        if self._tls:
+        if self._tls and not in_process:
             kwargs.setdefault("verify", self.ssl_context())
         if "token_store" not in kwargs and "token_provider" not in kwargs:
             kwargs["token_store"] = MemoryTokenStore(self.login_tokens())
         return CodexOAuthLLM(**kwargs)
+
+    def transport(self) -> EmulatorTransport:
+        """An in-process ``httpx`` transport serving this emulator, for ``httpx.Client`` and ``AsyncClient``.
+
+        No socket and no thread: the fastest way to run unit tests (even with sockets disabled, e.g.
+        pytest-socket), like ``httpx.MockTransport``. Same routes, state, faults and request log as the
+        server; it works with or without :meth:`start` (without it, :attr:`url` is
+        ``http://codex-emulator.localhost``). Delays and stalls are slept in-process and end with
+        ``httpx.ReadTimeout`` when longer than the request's read timeout. :meth:`client` with
+        ``in_process=True`` wires a whole client (and its token refreshes) to it::
+
+            emu = CodexEmulator()
+            llm = emu.client(in_process=True)
+            assert llm.generate(prompt="hi")
+        """
+        self._in_process = True
+        return EmulatorTransport(self._router, self._record)
 
     # ----------------------------------------------------------------------------------- request log
     def _record(self, request: RecordedRequest) -> None:
@@ -482,6 +525,21 @@ class CodexEmulator:
     def stall(self, seconds: float, after_events: int = 0, times: int = 1) -> None:
         """Go silent for ``seconds`` after ``after_events`` events (an idle stream), then carry on."""
         self._backend.stream_faults.add("stall", times, seconds=seconds, after_events=after_events)
+
+    @property
+    def pending_faults(self) -> int:
+        """How many injected faults (backend, usage endpoint, stream, delays, token endpoint) are still
+        waiting for a request: 0 once every one was served."""
+        return sum(
+            queue.pending()
+            for queue in (
+                self._backend.http_faults,
+                self._backend.usage_faults,
+                self._backend.stream_faults,
+                self._backend.delays,
+                self._auth.token_faults,
+            )
+        )
 
     def reset_faults(self) -> None:
         """Drop every pending fault (backend and token endpoint) and the token-endpoint delay."""

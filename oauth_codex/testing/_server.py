@@ -12,13 +12,23 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["EmulatorHTTPServer", "HttpRequest", "RecordedRequest", "Reply", "Router", "StreamReply"]
+__all__ = [
+    "EmulatorHTTPServer",
+    "HttpRequest",
+    "RecordedRequest",
+    "Reply",
+    "Router",
+    "StreamReply",
+    "answer",
+    "receive",
+    "sse_chunks",
+]
 
 
 @dataclass
@@ -110,6 +120,75 @@ class StreamReply:
     cut_mode: Literal["drop", "end"] = "end"
     status: int = 200
     raw_inserts: list[tuple[int, bytes]] = field(default_factory=list)
+
+
+    @property
+    def drops(self) -> bool:
+        """The body is cut off like a broken connection (no terminating chunk)."""
+        return self.cut_mode == "drop" and self.cut_after is not None and self.cut_after < len(self.events)
+
+
+def sse_chunks(reply: StreamReply) -> Iterator[bytes | float]:
+    """The body of ``reply``: byte chunks to send as they come, and pauses (seconds, as ``float``) between them.
+
+    Shared by the socket server and the in-process transport; after the last item the body ends cleanly,
+    or, when :attr:`StreamReply.drops`, the connection is cut.
+    """
+    buffer = bytearray()
+    inserts = sorted(reply.raw_inserts, key=lambda pair: pair[0])
+    for index, event in enumerate(reply.events):
+        if reply.cut_after is not None and index >= reply.cut_after:
+            break
+        if reply.stall_after == index and reply.stall_seconds > 0:
+            if buffer:
+                yield bytes(buffer)
+                buffer.clear()
+            yield float(reply.stall_seconds)
+        while inserts and inserts[0][0] <= index:
+            buffer += inserts.pop(0)[1]
+        data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        buffer += f"event: {event['type']}\ndata: {data}\n\n".encode()
+        if reply.delta_delay > 0 and str(event["type"]).endswith(".delta"):
+            yield bytes(buffer)
+            buffer.clear()
+            yield float(reply.delta_delay)
+        elif len(buffer) >= 32768:
+            yield bytes(buffer)
+            buffer.clear()
+    if reply.cut_after is None or reply.cut_after >= len(reply.events):
+        for _, raw in inserts:
+            buffer += raw
+    if buffer:
+        yield bytes(buffer)
+
+
+def receive(
+    method: str, target: str, header_pairs: Iterable[tuple[str, str]], body: bytes
+) -> tuple[HttpRequest, RecordedRequest]:
+    """A request as the route handlers see it, and its entry for the request log."""
+    parts = urlsplit(target)
+    headers: dict[str, str] = {}
+    for key, value in header_pairs:
+        key = key.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    content_type = headers.get("content-type", "")
+    parsed, form = _parse_body(body, content_type)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    request = HttpRequest(method, parts.path, query, headers, body, parsed, form, content_type)
+    record = RecordedRequest(method, parts.path, query, headers, body, parsed, form, time=time.time())
+    return request, record
+
+
+def answer(
+    app: Callable[[HttpRequest], Reply | StreamReply], request: HttpRequest, record: RecordedRequest
+) -> Reply | StreamReply:
+    """Run the route handler (an emulator bug still answers, or the client would hang); note the status."""
+    try:
+        reply = app(request)
+    except Exception:
+        reply = Reply.json(500, {"detail": "emulator internal error"})
+    record.status = None if isinstance(reply, Reply) and reply.hang_up else reply.status
+    return reply
 
 
 Handler = Callable[[HttpRequest], "Reply | StreamReply"]
@@ -206,31 +285,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _handle(self) -> None:
-        parts = urlsplit(self.path)
-        body = self._read_body()
-        headers: dict[str, str] = {}
-        for key, value in self.headers.items():
-            key = key.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        content_type = headers.get("content-type", "")
-        parsed, form = _parse_body(body, content_type)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        request = HttpRequest(self.command, parts.path, query, headers, body, parsed, form, content_type)
-        record = RecordedRequest(
-            self.command, parts.path, query, headers, body, parsed, form, time=time.time()
-        )
+        request, record = receive(self.command, self.path, self.headers.items(), self._read_body())
         self.server.log(record)
-        try:
-            reply = self.server.app(request)
-        except Exception:  # an emulator bug must still answer, or the client hangs
-            reply = Reply.json(500, {"detail": "emulator internal error"})
-            self.server.errors += 1
-        hang_up = isinstance(reply, Reply) and reply.hang_up
-        record.status = None if hang_up else reply.status
+        reply = answer(self.server.app, request, record)
         if reply.delay > 0 and self.server.stopping.wait(reply.delay):
             self.close_connection = True
             return
-        if hang_up:
+        if isinstance(reply, Reply) and reply.hang_up:
             self._hang_up()
             return
         try:
@@ -267,39 +328,15 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in reply.headers:
             self.send_header(key, value)
         self.end_headers()
-        buffer = bytearray()
-
-        def flush() -> None:
-            if buffer:
-                self.wfile.write(b"%x\r\n" % len(buffer) + bytes(buffer) + b"\r\n")
-                self.wfile.flush()
-                buffer.clear()
-
         stopping = self.server.stopping
-        inserts = sorted(reply.raw_inserts, key=lambda pair: pair[0])
-        for index, event in enumerate(reply.events):
-            if reply.cut_after is not None and index >= reply.cut_after:
-                break
-            if reply.stall_after == index and reply.stall_seconds > 0:
-                flush()
-                if stopping.wait(reply.stall_seconds):
+        for part in sse_chunks(reply):
+            if isinstance(part, float):
+                if stopping.wait(part):
                     break
-            while inserts and inserts[0][0] <= index:
-                buffer += inserts.pop(0)[1]
-            data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-            buffer += f"event: {event['type']}\ndata: {data}\n\n".encode()
-            if reply.delta_delay > 0 and str(event["type"]).endswith(".delta"):
-                flush()
-                if stopping.wait(reply.delta_delay):
-                    break
-            elif len(buffer) >= 32768:
-                flush()
-        cut = reply.cut_after is not None and reply.cut_after < len(reply.events)
-        if not cut and not stopping.is_set():
-            for _, raw in inserts:
-                buffer += raw
-        flush()
-        if (cut and reply.cut_mode == "drop") or stopping.is_set():
+            else:
+                self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
+                self.wfile.flush()
+        if reply.drops or stopping.is_set():
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -326,7 +363,6 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.app = app
         self.log = log
         self.stopping = threading.Event()
-        self.errors = 0
         #: TCP connections accepted since start (a client that reuses connections opens one)
         self.connections_opened = 0
         self._connections: set[socket.socket] = set()

@@ -155,11 +155,11 @@ def test_busy_port_suggests_paste_mode(emu: CodexEmulator, busy_port: int) -> No
             store=MemoryTokenStore(),
             open_browser=False,
             output=Console(),
-            timeout=5,
+            timeout=120,
         )
     assert info.value.code == "port_in_use"
     assert "oauth-codex login --paste" in str(info.value) and str(busy_port) in str(info.value)
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 60  # at once, not after the login timeout (generous for loaded CI)
 
 
 def test_auto_mode_falls_back_to_paste_when_the_port_is_busy(emu: CodexEmulator, busy_port: int) -> None:

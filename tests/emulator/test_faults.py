@@ -126,12 +126,11 @@ def test_unauthorized_then_ok(
 
 def test_slow(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
     emu.slow(0.3)
+    assert emu.pending_faults == 1
     started = time.perf_counter()
     assert post(http, emu, tokens, body()).status_code == 200
     assert time.perf_counter() - started >= 0.3
-    started = time.perf_counter()
-    assert post(http, emu, tokens, body()).status_code == 200
-    assert time.perf_counter() - started < 0.3
+    assert emu.pending_faults == 0  # served: the next request is answered at once
 
 
 def test_faults_are_fifo_and_resettable(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
@@ -267,7 +266,7 @@ def test_stop_wakes_a_stalled_stream() -> None:
     )
     started = time.perf_counter()
     emu.stop()
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 15  # woken, not after the 30 s stall
     with pytest.raises(httpx.HTTPError):
         for _ in response.iter_raw():
             pass

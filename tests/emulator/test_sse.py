@@ -191,7 +191,7 @@ def test_twenty_thousand_deltas(emu: CodexEmulator, tokens: TokenData, http: htt
     assert done["text"] == "".join(deltas) and done["text"].startswith(
         'Emulator reply to: "long answer please"'
     )
-    assert elapsed < 10
+    assert elapsed < 60  # linear, not quadratic (generous: a loaded machine is slow, never wrong)
 
 
 def test_fixed_answer_and_delta_delay(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
@@ -206,14 +206,14 @@ def test_fixed_answer_and_delta_delay(emu: CodexEmulator, tokens: TokenData, htt
 
 
 def test_deltas_arrive_incrementally(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
-    emu.set_answer(deltas=3, delta_delay=0.3)
+    # the body stops after the first event for longer than the read timeout: reading that event proves
+    # it was sent on its own (a buffered body would time out), with no wall-clock bound to flake under load
+    emu.stall(60, after_events=1)
     with http.stream(
-        "POST", f"{emu.base_url}/responses", json=body("x"), headers=auth_headers(tokens)
+        "POST", f"{emu.base_url}/responses", json=body("x"), headers=auth_headers(tokens), timeout=20
     ) as response:
-        started = time.perf_counter()
         first = next(response.iter_lines())
         assert first.startswith("event: response.created")
-        assert time.perf_counter() - started < 0.25
 
 
 def test_usage_is_deterministic_and_cache_hits_on_repeated_key(

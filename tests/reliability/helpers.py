@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,17 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+
+
+async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll ``condition`` (e.g. on the emulator's request log) until it holds; fail after ``timeout`` seconds.
+
+    The bound only stops a broken test from hanging: a loaded machine is slow, never wrong.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {timeout} s"
+        await asyncio.sleep(0.005)
 
 
 @dataclass

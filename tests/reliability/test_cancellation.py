@@ -14,7 +14,15 @@ import pytest
 from oauth_codex import MemoryTokenStore
 from oauth_codex.testing import CodexEmulator
 
-from .helpers import ANSWER
+from .helpers import ANSWER, until
+
+
+def token_requests(emu: CodexEmulator) -> int:
+    return sum(r.path == "/oauth/token" for r in emu.requests)
+
+
+def responses_requests(emu: CodexEmulator) -> int:
+    return len(emu.responses_requests)
 
 
 @pytest.mark.parametrize("how", ["wait_for", "cancel"])
@@ -23,16 +31,20 @@ async def test_cancelled_during_a_token_refresh_keeps_the_login(emu: CodexEmulat
     store = MemoryTokenStore(before)
     async with emu.client(token_store=store) as llm:
         emu.expire_tokens()
-        emu.token_endpoint_delay(0.4)  # the server rotates at once, its reply arrives 0.4 s later
+        # the server rotates at once and holds its reply back: cancelling once the request is in the
+        # emulator's log lands while the refresh is in flight, however slow this machine is
+        emu.token_endpoint_delay(1.0)
+        task = asyncio.create_task(llm.agenerate(prompt="hello"))
+        await until(lambda: token_requests(emu) == 1)
         if how == "wait_for":
             with pytest.raises(TimeoutError):
-                await asyncio.wait_for(llm.agenerate(prompt="hello"), timeout=0.15)
+                await asyncio.wait_for(task, timeout=0.01)
         else:
-            task = asyncio.create_task(llm.agenerate(prompt="hello"))
-            await asyncio.sleep(0.15)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+        # cancelled during the refresh the 401 caused, before the re-send
+        assert [r.status for r in emu.responses_requests] == [401]
         emu.token_endpoint_delay(0)
         saved = store.load()
         assert saved is not None and saved.refresh_token != before.refresh_token  # the rotation was kept
@@ -43,19 +55,22 @@ async def test_cancelled_during_a_token_refresh_keeps_the_login(emu: CodexEmulat
 async def test_streams_cancelled_mid_answer_release_their_connections(emu: CodexEmulator) -> None:
     emu.set_answer(text=ANSWER, deltas=10, delta_delay=0.02)
     async with emu.client(timeout=5) as llm:
+        received: list[str] = []
 
         async def consume() -> None:
-            async for _ in llm.agenerate_stream(prompt="hello"):
-                pass
+            async for chunk in llm.agenerate_stream(prompt="hello"):
+                received.append(chunk)
 
-        for _ in range(12):
+        for n in range(12):
+            received.clear()
             task = asyncio.create_task(consume())
-            await asyncio.sleep(0.05)
+            await until(lambda: bool(received))  # the answer is streaming: cancel it mid-way
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+            assert responses_requests(emu) == n + 1 and len(received) < 10
         emu.set_answer(text=ANSWER, deltas=10)
-        assert await asyncio.wait_for(llm.agenerate(prompt="hello"), timeout=5) == ANSWER
+        assert await asyncio.wait_for(llm.agenerate(prompt="hello"), timeout=30) == ANSWER
 
 
 @pytest.mark.parametrize("aio", [False, True])
@@ -69,5 +84,5 @@ async def test_streams_abandoned_early_do_not_exhaust_the_pool(emu: CodexEmulato
             else:
                 for _chunk in llm.generate_stream(prompt="hello"):
                     break
-        result = await asyncio.wait_for(llm.agenerate(prompt="hello"), 5) if aio else llm.generate(prompt="hello")
+        result = await asyncio.wait_for(llm.agenerate(prompt="hello"), 30) if aio else llm.generate(prompt="hello")
         assert result == ANSWER
