@@ -168,7 +168,12 @@ class CallState:
         return error
 
     def on_transport_error(self, exc: httpx.HTTPError) -> tuple[Action, float] | CodexError:
-        """A connection error, timeout or dropped stream."""
+        """A connection error, timeout or dropped stream (a URL httpx cannot use is never retried)."""
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return APIConnectionError(
+                f"The Codex backend URL cannot be used ({exc}). Check base_url / CODEX_OAUTH_BASE_URL "
+                "(an https:// URL)."
+            )
         if not self.yielded and self._can_retry():
             return Action.RETRY, self._delay(None)
         started = self.acc.response_id is not None or bool(self.acc.output_items())

@@ -43,7 +43,7 @@ from ._catalog_cache import CachedCatalog, cache_file, cached_model_info, load_c
 from ._options import GenerateOptions, RequestOptions, check_options, with_options
 from ._ratelimits import parse_rate_limits
 from ._request import build_body, build_headers, user_agent
-from .auth._config import OAuthConfig
+from .auth._config import OAuthConfig, url_problem
 from .auth._profiles import with_profile
 from .auth._tokens import AccessToken, TokenProvider, TokenStore
 from .errors import (
@@ -51,6 +51,7 @@ from .errors import (
     APIError,
     AuthenticationError,
     CodexError,
+    ConfigError,
     ModelNotSupportedError,
     ToolCallRequiredError,
     UsageLimitError,
@@ -148,7 +149,7 @@ class CodexOAuthLLM:
         config = with_profile(oauth_config or OAuthConfig.from_env(base_url=base_url), profile_name)
         self._config = config
         self.base_url = (base_url or config.base_url).rstrip("/")
-        _warn_untrusted_host(self.base_url)
+        _check_base_url(self.base_url)
         # explicit model > $CODEX_OAUTH_MODEL > the cached catalog's first model > DEFAULT_MODEL
         self.model = model or os.environ.get(MODEL_ENV, "").strip() or None
         self.client_version = _advertised_version(client_version)
@@ -1070,6 +1071,14 @@ def _advertised_version(client_version: str | bool | None) -> str | None:
     if isinstance(client_version, str) and client_version.strip():
         return client_version.strip()
     return os.environ.get(CLIENT_VERSION_ENV, "").strip() or None
+
+
+def _check_base_url(base_url: str) -> None:
+    """Refuse a base_url the bearer token must not go to (plain http off loopback); warn on an unknown host."""
+    problem = url_problem(base_url)
+    if problem is not None:
+        raise ConfigError(f"base_url={base_url!r} {problem}: fix the argument or CODEX_OAUTH_BASE_URL.")
+    _warn_untrusted_host(base_url)
 
 
 def _warn_untrusted_host(base_url: str) -> None:

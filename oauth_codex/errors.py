@@ -9,6 +9,7 @@ and never contains a token::
     │   ├── LoginError                    a login attempt failed (denied, state mismatch, port busy, ...)
     │   └── RefreshTokenError             the refresh token is dead (`code`: refresh_token_reused, ...)
     ├── TokenStoreError                   a token store cannot be read or written (names the file)
+    ├── ConfigError                       a setting (a CODEX_OAUTH_* variable or argument) is invalid; also a ValueError
     ├── APIError                          an error answer (`status_code`, `body`, `request_id`, `code`)
     │   ├── BadRequestError               400: `message` is the backend's `detail`
     │   │   └── ModelNotSupportedError    400: unknown/retired model, or gated behind a newer Codex version
@@ -45,6 +46,7 @@ __all__ = [
     "BadRequestError",
     "BlockedError",
     "CodexError",
+    "ConfigError",
     "ContextWindowExceededError",
     "LoginError",
     "ModelNotSupportedError",
@@ -115,6 +117,10 @@ class TokenStoreError(CodexError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class ConfigError(CodexError, ValueError):
+    """A configuration value is invalid; the message names the ``CODEX_OAUTH_*`` variable (or argument)."""
 
 
 # --------------------------------------------------------------------------- HTTP status

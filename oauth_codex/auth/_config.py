@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from ..errors import ConfigError
 from ._profiles import validate_profile_name
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_CLIENT_ID", "ENV_VARS", "OAuthConfig"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_CLIENT_ID", "ENV_VARS", "OAuthConfig", "is_loopback_host", "url_problem"]
 
 DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 DEFAULT_BASE_URL = "https://chatgpt.com/backend-api/codex"
@@ -32,6 +33,58 @@ ENV_VARS: dict[str, str] = {
     "storage": "CODEX_OAUTH_STORAGE",
     "profile_name": "CODEX_OAUTH_PROFILE",
 }
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost`` or a loopback IP address (``127.0.0.0/8``, ``::1``)."""
+    from ipaddress import ip_address
+
+    host = (host or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_problem(value: str, *, carries_secrets: bool = True) -> str | None:
+    """What is wrong with ``value`` as a server URL, or ``None``.
+
+    It must be an absolute ``http``/``https`` URL with a host; when tokens or codes travel to it
+    (``carries_secrets``), plain ``http`` is only allowed for a loopback host.
+    """
+    import httpx
+
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError):
+        return "is not a valid URL"
+    if url.scheme not in ("http", "https") or not url.host:
+        return "is not an absolute http(s) URL such as https://host/path"
+    if url.port is not None and not 0 <= url.port < 65536:  # 0: an ephemeral loopback redirect port
+        return f"has an invalid port ({url.port})"
+    if carries_secrets and url.scheme == "http" and not is_loopback_host(url.host):
+        return "must use https (tokens go there, and plain http is only allowed for a loopback host such as 127.0.0.1)"
+    return None
+
+
+def _is_url_field(name: str) -> bool:
+    return name.endswith(("_url", "_endpoint", "_uri")) or name == "issuer"
+
+
+def _config_error(exc: ValidationError, names: Mapping[str, str], values: Mapping[str, Any]) -> ConfigError:
+    """One sentence for the first invalid value, naming its environment variable (or argument)."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    name = names.get(field, field or "the configuration")
+    message = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
+    if not message.startswith(("is ", "has ", "must ")):  # pydantic's own wording, e.g. for the storage mode
+        message = f"is invalid ({message[:1].lower() + message[1:]})"
+    shown = str(values.get(field, ""))
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    fix = "fix or unset the variable" if name.startswith("CODEX_OAUTH_") else "fix the argument"
+    return ConfigError(f"{name}={shown!r} {message}: {fix}.")
 
 
 class OAuthConfig(BaseModel):
@@ -65,27 +118,47 @@ class OAuthConfig(BaseModel):
     def _valid_profile(cls, value: str | None) -> str | None:
         return None if value is None else validate_profile_name(value)
 
+    @field_validator("*")
+    @classmethod
+    def _check_url(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every URL field: absolute http(s); https unless the host is loopback (the redirect URI excepted)."""
+        name = info.field_name or ""
+        if isinstance(value, str) and _is_url_field(name):
+            problem = url_problem(value, carries_secrets=name != "redirect_uri")
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> OAuthConfig:
         """Defaults, then ``CODEX_OAUTH_*`` from ``env`` (default ``os.environ``), then ``overrides``.
 
-        Empty variables and ``None`` overrides count as unset.
+        Empty variables and ``None`` overrides count as unset. An invalid value raises
+        :class:`~oauth_codex.errors.ConfigError` in one sentence naming the variable (or the argument).
         """
         source = os.environ if env is None else env
         values: dict[str, Any] = {}
+        names: dict[str, str] = {}
         for name, var in ENV_VARS.items():
             raw = source.get(var)
             if raw is not None and raw.strip():
                 values[name] = raw.strip()
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        if "profile_name" in values:  # a clear ValueError rather than pydantic's report
-            explicit = overrides.get("profile_name") is not None
-            validate_profile_name(
-                values["profile_name"], source="profile_name" if explicit else ENV_VARS["profile_name"]
-            )
+                names[name] = var
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values.update(given)
+        for name in given:
+            names.pop(name, None)
+        if "profile_name" in values:  # a clear error rather than pydantic's report
+            try:
+                validate_profile_name(values["profile_name"], source=names.get("profile_name", "profile_name"))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         if "storage" in values:
             values["storage"] = str(values["storage"]).lower()
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise _config_error(exc, names, values) from None
 
     @property
     def issuer_url(self) -> str:

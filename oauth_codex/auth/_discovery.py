@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from ..errors import APIConnectionError, LoginError
-from ._config import OAuthConfig
+from ..errors import APIConnectionError, ConfigError, LoginError
+from ._config import OAuthConfig, url_problem
 from ._flow import Flow, Http
 from ._wire import HttpRequest, auth_headers
 
@@ -72,7 +72,7 @@ def endpoints_from_discovery(config: OAuthConfig, document: Any) -> Endpoints:
         if isinstance(doc_issuer, str) and doc_issuer:
             issuer = doc_issuer.rstrip("/")
     revocation = doc.get("revocation_endpoint")
-    return Endpoints(
+    endpoints = Endpoints(
         issuer=issuer,
         authorization_endpoint=pick(
             "authorization_endpoint", "authorization_endpoint", config.authorization_endpoint
@@ -82,6 +82,15 @@ def endpoints_from_discovery(config: OAuthConfig, document: Any) -> Endpoints:
         if isinstance(revocation, str) and revocation
         else f"{issuer}/oauth/revoke",
     )
+    for name in ("issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint"):
+        value = getattr(endpoints, name)
+        problem = url_problem(value)
+        if problem is not None:
+            raise ConfigError(
+                f"The discovery document {config.discovery_url} names {name} {value!r}, which {problem}: fix "
+                "CODEX_OAUTH_DISCOVERY_URL or set the endpoints yourself."
+            )
+    return endpoints
 
 
 def resolve_endpoints(config: OAuthConfig, *, purpose: str = "login") -> Flow[Endpoints]:

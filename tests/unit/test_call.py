@@ -151,3 +151,11 @@ def test_feed_folds_an_event_in_only_when_the_caller_asks_for_the_next_output() 
     outs = call.feed(_frame(DELTA % "a") + _frame(DELTA % "b") + _frame(COMPLETED))
     assert next(outs) == "a" and call.acc.text == "a" and not call.finished
     assert list(outs) == ["b"] and call.finished
+
+
+def test_an_unusable_url_is_not_retried() -> None:
+    """httpx.UnsupportedProtocol cannot get better by retrying (issue 15, item 9)."""
+    call = state(Mode.TEXT, max_retries=5)
+    error = call.on_transport_error(httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'."))
+    assert isinstance(error, APIConnectionError) and "base_url" in str(error)
+    assert call.attempt == 0
