@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
         "usage endpoint; when that fails, shows the numbers of the last response the CLI recorded.",
     )
     usage.add_argument("--json", action="store_true", help="print the usage snapshot as JSON")
+    usage.add_argument(
+        "--all-profiles",
+        action="store_true",
+        help="show every logged-in profile's usage, one block each (JSON: a list)",
+    )
 
     commands.add_parser(
         "models",
@@ -452,29 +457,66 @@ def _print_usage(snapshot: UsageSnapshot, now: datetime, indent: str = "  ") -> 
 
 
 def _cmd_usage(args: argparse.Namespace) -> int:
+    from .auth import default_token_store, list_profiles
+    from .auth._profiles import with_profile
+    from .errors import CodexError
+
+    config = _config(args)
+    if args.all_profiles:
+        targets = [(name, with_profile(config, name)) for name in list_profiles(config) if _logged_in(config, name)]
+    else:
+        targets = [(default_token_store(config).profile_name, config)]
+    shown: list[tuple[str, UsageSnapshot]] = []
+    failed = False
+    for name, profile_config in targets:
+        try:
+            shown.append((name, _fetch_usage(profile_config)))
+        except CodexError as exc:
+            if not args.all_profiles:
+                raise
+            _err(f"oauth-codex usage: profile {name!r}: {exc}")
+            failed = True
+    if args.json:
+        docs = [{"profile": name, **snap.model_dump(mode="json", exclude={"raw"})} for name, snap in shown]
+        print(json.dumps(docs if args.all_profiles else docs[0], indent=2))
+    else:
+        now = datetime.now(UTC)
+        for name, snapshot in shown:
+            where = "the usage endpoint" if snapshot.source == "usage_endpoint" else "the last response's headers"
+            print(f"Codex usage of profile {name!r} as of {_when(snapshot.fetched_at, now)}, from {where}:")
+            _print_usage(snapshot, now)
+        if args.all_profiles and not targets:
+            _err("No profile is logged in. Run `oauth-codex login`.")
+            failed = True
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _logged_in(config: OAuthConfig, profile: str) -> bool:
+    from .auth import default_token_store
+    from .errors import TokenStoreError
+
+    try:
+        return default_token_store(config, profile_name=profile).load() is not None
+    except TokenStoreError:
+        return True  # listed, so that its error is reported
+
+
+def _fetch_usage(config: OAuthConfig) -> UsageSnapshot:
+    """The live usage of ``config``'s login; when the endpoint fails, the last recorded response's."""
     from .client import CodexOAuthLLM
     from .errors import AuthError, CodexError
 
-    config = _config(args)
     with CodexOAuthLLM(oauth_config=config, interactive=False) as llm:
         try:
-            snapshot = llm.usage()
+            return llm.usage()
         except AuthError:
             raise
-        except CodexError as exc:  # the endpoint failed: the numbers of the last recorded response
+        except CodexError as exc:
             recorded = _recorded_usage(config)
             if recorded is None:
                 raise
             _err(f"oauth-codex usage: {exc} Showing the usage recorded with the last response instead.")
-            snapshot = recorded
-    if args.json:
-        print(json.dumps(snapshot.model_dump(mode="json", exclude={"raw"}), indent=2))
-        return EXIT_OK
-    now = datetime.now(UTC)
-    where = "the usage endpoint" if snapshot.source == "usage_endpoint" else "the last response's headers"
-    print(f"Codex usage as of {_when(snapshot.fetched_at, now)}, from {where}:")
-    _print_usage(snapshot, now)
-    return EXIT_OK
+            return recorded
 
 
 def _cmd_logout(args: argparse.Namespace) -> int:

@@ -112,3 +112,24 @@ def test_chat_wait_for_reset_beyond_max_fails_as_before(
     assert "usage limit" in capsys.readouterr().err
     assert main(["chat", "hi", "--wait-for-reset", "soon"]) == 2
     assert "not a duration" in capsys.readouterr().err
+
+
+def test_usage_per_profile(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    from oauth_codex.auth import default_token_store
+
+    default_token_store(profile_name="family").save(emu.login_tokens(email="kid@example.com", plan_type="free"))
+    assert main(["usage", "--profile", "family", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["profile"] == "family" and doc["plan_type"] == "free" and doc["secondary"] is None
+    assert main(["usage", "--all-profiles"]) == 0
+    out = capsys.readouterr().out
+    assert "Codex usage of profile 'default'" in out and "Codex usage of profile 'family'" in out
+    assert out.index("plan: plus") < out.index("plan: free")
+    assert main(["usage", "--all-profiles", "--json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert [(d["profile"], d["plan_type"]) for d in docs] == [("default", "plus"), ("family", "free")]
+    # a profile whose usage cannot be read is reported, the others are still shown
+    emu.usage_endpoint_error(status=500)
+    assert main(["usage", "--all-profiles"]) == 1
+    captured = capsys.readouterr()
+    assert "profile 'default'" in captured.err and "Codex usage of profile 'family'" in captured.out
