@@ -37,8 +37,16 @@ class ResponseAccumulator:
     or ``"content_filter"`` instead of an error).
     """
 
-    def __init__(self, *, rate_limits: RateLimits | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        rate_limits: RateLimits | None = None,
+        profile_name: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
         self.rate_limits = rate_limits
+        self.profile_name = profile_name
+        self.account_id = account_id
         self.response_id: str | None = None
         self.model: str | None = None
         #: the terminal event (``response.completed``/``failed``/``incomplete``/``error``), once seen
@@ -307,6 +315,8 @@ class ResponseAccumulator:
             raw_response=response,
             output_items=replay_items(items),
             rate_limits=self.rate_limits,
+            profile_name=self.profile_name,
+            account_id=self.account_id,
         )
 
 

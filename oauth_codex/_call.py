@@ -92,9 +92,12 @@ class CallState:
         self.pending: tuple[dict[str, Any], bool] | None = None
 
     # ------------------------------------------------------------------------------ attempts
-    def start(self, rate_limits: RateLimits | None) -> None:
-        """A 200 response arrived: start a fresh accumulator and decoder for it."""
-        self.acc = ResponseAccumulator(rate_limits=rate_limits)
+    def start(
+        self, rate_limits: RateLimits | None, *, profile_name: str | None = None, account_id: str | None = None
+    ) -> None:
+        """A 200 response arrived: start a fresh accumulator and decoder for it (``profile_name`` and
+        ``account_id``: which login sent it, for the result)."""
+        self.acc = ResponseAccumulator(rate_limits=rate_limits, profile_name=profile_name, account_id=account_id)
         self.decoder = SSEDecoder()
         self.held = []
 

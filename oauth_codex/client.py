@@ -106,6 +106,8 @@ class CodexOAuthLLM:
     """
 
     last_rate_limits: RateLimits | None
+    #: the ChatGPT account id of the login that sent the last answered request (``None`` before one)
+    last_account_id: str | None
 
     def __init__(
         self,
@@ -159,6 +161,7 @@ class CodexOAuthLLM:
         self.instructions = instructions
         self.retry_backoff = retry_backoff
         self.last_rate_limits = None
+        self.last_account_id = None
         self.session_id = str(uuid.uuid4())
         self._token_store = token_store
         self._interactive = interactive
@@ -186,6 +189,13 @@ class CodexOAuthLLM:
         return f"CodexOAuthLLM(model={self.model!r}, base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------------------ plumbing
+    @property
+    def profile_name(self) -> str | None:
+        """The profile whose login this client uses (``profile_name=``, else ``CODEX_OAUTH_PROFILE``, else the
+        current profile, else ``default``; ``None`` for a custom token provider or store without one)."""
+        provider = self.token_provider
+        return getattr(provider, "profile_name", None) or self._config.profile_name
+
     @property
     def responses_url(self) -> str:
         return f"{self.base_url}/responses"
@@ -317,7 +327,8 @@ class CodexOAuthLLM:
                     if resp.status_code != 200:
                         outcome = call.on_status(resp.status_code, resp.read(), resp.headers)
                     else:
-                        call.start(limits)
+                        self.last_account_id = token.account_id
+                        call.start(limits, profile_name=self.profile_name, account_id=token.account_id)
                         chunks = resp.iter_bytes()
                         for chunk in chunks:
                             for out in call.feed(chunk):
@@ -384,7 +395,8 @@ class CodexOAuthLLM:
                     if resp.status_code != 200:
                         outcome = call.on_status(resp.status_code, await resp.aread(), resp.headers)
                     else:
-                        call.start(limits)
+                        self.last_account_id = token.account_id
+                        call.start(limits, profile_name=self.profile_name, account_id=token.account_id)
                         achunks = resp.aiter_bytes()
                         async for chunk in achunks:
                             for out in call.feed(chunk):

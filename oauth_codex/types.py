@@ -150,7 +150,8 @@ class GenerateResult(BaseModel):
     newer models send before the ``final_answer``), kept out of ``text``.
     ``output_items`` are the response's output items in the form to replay next turn (no server ids;
     reasoning keeps its ``encrypted_content``); ``raw_response`` is the final response object with the
-    collected output.
+    collected output. ``profile_name`` and ``account_id`` say which login answered: the profile (``None`` for
+    a custom token provider or store without one) and the ChatGPT account id (never a token).
     """
 
     text: str = ""
@@ -165,6 +166,8 @@ class GenerateResult(BaseModel):
     raw_response: dict[str, Any] | None = None
     output_items: list[dict[str, Any]] = Field(default_factory=list)
     rate_limits: RateLimits | None = None
+    profile_name: str | None = None
+    account_id: str | None = None
 
 
 class StreamEvent(BaseModel):

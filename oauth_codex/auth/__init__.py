@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
 from ._config import OAuthConfig
+from ._profiles import validate_profile_name
 from ._tokens import (
     AccessToken,
     MemoryTokenStore,
@@ -59,6 +60,7 @@ __all__ = [
     "remove_profile",
     "resolve_profile_name",
     "use_profile",
+    "validate_profile_name",
 ]
 
 _LAZY = {

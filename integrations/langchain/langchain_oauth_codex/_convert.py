@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import (
@@ -384,13 +384,16 @@ class StreamConverter:
     response does not echo one.
 
     With ``collect_text=True`` text is not returned per delta but gathered for :meth:`text_chunk` (one
-    chunk for the whole answer: the cheap path when nobody watches the tokens).
+    chunk for the whole answer: the cheap path when nobody watches the tokens). ``identity`` returns
+    ``{"profile_name", "account_id"}`` of the login that answered, for the final chunk's
+    ``response_metadata`` (never a token).
     """
 
     __slots__ = (
         "_args_streamed",
         "_calls_started",
         "_commentary",
+        "_identity",
         "_model",
         "_reasoning_emitted",
         "_reasoning_streamed",
@@ -399,8 +402,15 @@ class StreamConverter:
         "_tool_calls",
     )
 
-    def __init__(self, model: str, *, collect_text: bool = False) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        collect_text: bool = False,
+        identity: Callable[[], Mapping[str, str | None]] | None = None,
+    ) -> None:
         self._model = model
+        self._identity = identity
         self._texts: list[str] | None = [] if collect_text else None
         self._text_streamed: set[tuple[int, int]] = set()
         self._calls_started: set[int] = set()
@@ -563,6 +573,8 @@ class StreamConverter:
         }
         if response.get("id"):
             metadata["id"] = response["id"]
+        if self._identity is not None:
+            metadata.update({k: v for k, v in self._identity().items() if v is not None})
         message = AIMessageChunk(
             content="",
             usage_metadata=usage_to_metadata(response.get("usage")),

@@ -28,7 +28,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_core.utils.utils import from_env
-from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from oauth_codex import (
     CodexError,
@@ -39,6 +39,7 @@ from oauth_codex import (
     TokenStore,
     UsageLimitError,
 )
+from oauth_codex.auth import validate_profile_name
 from oauth_codex.client import DEFAULT_MODEL
 from oauth_codex.policy import drop_unsupported, merge_include, normalize_tool_choice
 
@@ -221,7 +222,16 @@ class ChatCodexOAuth(BaseChatModel):
     on_wait: Callable[[float, UsageLimitError], object] | None = Field(default=None, exclude=True, repr=False)
     """Called with ``(seconds_left, error)`` at least once a second while waiting for a reset."""
 
+    profile_name: str | None = None
+    """Which of several ChatGPT logins to use (``oauth-codex login --profile NAME``); default:
+    ``CODEX_OAUTH_PROFILE``, else the current profile (``oauth-codex profile use``), else ``default``."""
+
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    @field_validator("profile_name")
+    @classmethod
+    def _valid_profile_name(cls, value: str | None) -> str | None:
+        return None if value is None else validate_profile_name(value)
 
     _core: CodexOAuthLLM | None = PrivateAttr(default=None)
     _core_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -287,6 +297,7 @@ class ChatCodexOAuth(BaseChatModel):
             "reasoning": self.reasoning,
             "verbosity": self.verbosity,
             "include_encrypted_reasoning": self.include_encrypted_reasoning,
+            "profile_name": self.profile_name,
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -339,12 +350,18 @@ class ChatCodexOAuth(BaseChatModel):
             "on_usage_limit": self.on_usage_limit,
             "max_wait": self.max_wait,
             "on_wait": self.on_wait,
+            "profile_name": self.profile_name,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout
         if self.max_retries is not None:
             options["max_retries"] = self.max_retries
         return CodexOAuthLLM(**options)
+
+    def _answered_by(self) -> dict[str, str | None]:
+        """The profile and ChatGPT account of the core client's login (for ``response_metadata``)."""
+        core = self.core_client
+        return {"profile_name": core.profile_name, "account_id": core.last_account_id}
 
     def close(self) -> None:
         """Close the connections of the core client this model built (an injected ``client`` stays open)."""
@@ -410,7 +427,7 @@ class ChatCodexOAuth(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         model, request = self._request(messages, kwargs)
-        converter = StreamConverter(model)
+        converter = StreamConverter(model, identity=self._answered_by)
         try:
             events = cast("Iterator[StreamEvent]", self.core_client.generate_stream(**request))
             try:
@@ -436,7 +453,7 @@ class ChatCodexOAuth(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         model, request = self._request(messages, kwargs)
-        converter = StreamConverter(model)
+        converter = StreamConverter(model, identity=self._answered_by)
         try:
             events = cast("AsyncIterator[StreamEvent]", self.core_client.agenerate_stream(**request))
             try:
@@ -465,7 +482,7 @@ class ChatCodexOAuth(BaseChatModel):
             # Someone may watch the tokens: stream chunk by chunk through the callbacks.
             return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
         model, request = self._request(messages, kwargs)
-        converter = StreamConverter(model, collect_text=True)
+        converter = StreamConverter(model, collect_text=True, identity=self._answered_by)
         chunks: list[ChatGenerationChunk] = []
         events = cast("Iterator[StreamEvent]", self.core_client.generate_stream(**request))
         try:
@@ -488,7 +505,7 @@ class ChatCodexOAuth(BaseChatModel):
             stream = self._astream(messages, stop=stop, run_manager=run_manager, **kwargs)
             return await agenerate_from_stream(stream)
         model, request = self._request(messages, kwargs)
-        converter = StreamConverter(model, collect_text=True)
+        converter = StreamConverter(model, collect_text=True, identity=self._answered_by)
         chunks: list[ChatGenerationChunk] = []
         events = cast("AsyncIterator[StreamEvent]", self.core_client.agenerate_stream(**request))
         try:

@@ -108,15 +108,24 @@ class ChatStreamState:
             return "", None
         return None
 
-    def finish(self, *, rate_limits: RateLimits | None = None) -> ChatResponse:
+    def finish(
+        self,
+        *,
+        rate_limits: RateLimits | None = None,
+        profile_name: str | None = None,
+        account_id: str | None = None,
+    ) -> ChatResponse:
         """The final response (complete tool calls, usage, raw); raises the core error for a failed stream.
 
         A ``response.incomplete`` answer is returned with ``finish_reason`` ``"length"`` or
-        ``"content_filter"``. ``rate_limits`` (the client's ``last_rate_limits``) is reported too.
+        ``"content_filter"``. ``rate_limits`` (the client's ``last_rate_limits``) and the login that answered
+        (``profile_name``, ``account_id``) are reported too.
         """
         result = self._acc.result(allow_incomplete=True)
-        if result.rate_limits is None and rate_limits is not None:
-            result = result.model_copy(update={"rate_limits": rate_limits})
+        known = {"rate_limits": rate_limits, "profile_name": profile_name, "account_id": account_id}
+        missing = {k: v for k, v in known.items() if v is not None and getattr(result, k) is None}
+        if missing:
+            result = result.model_copy(update=missing)
         return final_chat_response(result, fallback_thinking=self._thinking)
 
     def _output_index(self, data: dict[str, Any], item: dict[str, Any] | None) -> int:
@@ -209,6 +218,9 @@ def final_chat_response(result: GenerateResult, *, fallback_thinking: str = "") 
         extra["commentary"] = result.commentary
     if result.rate_limits is not None:
         extra["rate_limits"] = result.rate_limits.model_dump(mode="json")
+    for key in ("profile_name", "account_id"):  # which login answered (never a token)
+        if getattr(result, key) is not None:
+            extra[key] = getattr(result, key)
     return ChatResponse(
         message=assistant_message(blocks, commentary=result.commentary),
         delta="",

@@ -32,7 +32,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, field_validator
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -40,6 +40,7 @@ from llama_index.core.tools.types import BaseTool
 from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
 
 from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore, UsageLimitError
+from oauth_codex.auth import validate_profile_name
 from oauth_codex.client import DEFAULT_MODEL
 from oauth_codex.policy import drop_unsupported, merge_include, normalize_tool_choice
 
@@ -126,6 +127,16 @@ class CodexOAuth(FunctionCallingLLM):
         default="raise", description="'wait': wait for a usage limit's reset (within max_wait) and re-send."
     )
     max_wait: float | None = Field(default=None, description="Longest wait for a usage reset, in seconds.")
+    profile_name: str | None = Field(
+        default=None,
+        description="Which ChatGPT login to use (`oauth-codex login --profile NAME`); default: "
+        "CODEX_OAUTH_PROFILE, else the current profile, else 'default'.",
+    )
+
+    @field_validator("profile_name")
+    @classmethod
+    def _valid_profile_name(cls, value: str | None) -> str | None:
+        return None if value is None else validate_profile_name(value)
 
     _client: CodexOAuthLLM = PrivateAttr()
     _owns_client: bool = PrivateAttr(default=False)
@@ -156,6 +167,7 @@ class CodexOAuth(FunctionCallingLLM):
         on_usage_limit: Literal["raise", "wait"] = "raise",
         max_wait: float | None = None,
         on_wait: Callable[[float, UsageLimitError], object] | None = None,
+        profile_name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -173,6 +185,7 @@ class CodexOAuth(FunctionCallingLLM):
             usage_budget=usage_budget,
             on_usage_limit=on_usage_limit,
             max_wait=max_wait,
+            profile_name=profile_name,
             **kwargs,
         )
         if client is None:
@@ -194,6 +207,7 @@ class CodexOAuth(FunctionCallingLLM):
                 on_usage_limit=on_usage_limit,
                 max_wait=max_wait,
                 on_wait=on_wait,
+                profile_name=profile_name,
                 **options,
             )
             self._owns_client = True
@@ -318,7 +332,11 @@ class CodexOAuth(FunctionCallingLLM):
                         yield response
             finally:
                 _close(events)
-            yield state.finish(rate_limits=self._client.last_rate_limits)
+            yield state.finish(
+                rate_limits=self._client.last_rate_limits,
+                profile_name=self._client.profile_name,
+                account_id=self._client.last_account_id,
+            )
 
         return gen()
 
@@ -338,7 +356,11 @@ class CodexOAuth(FunctionCallingLLM):
                         yield response
             finally:
                 await _aclose(events)
-            yield state.finish(rate_limits=self._client.last_rate_limits)
+            yield state.finish(
+                rate_limits=self._client.last_rate_limits,
+                profile_name=self._client.profile_name,
+                account_id=self._client.last_account_id,
+            )
 
         return gen()
 
