@@ -180,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the model slugs the Codex backend offers to this account.",
     )
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the login, this machine and (with --live) the real backend",
+        description="Offline: the login and its store, token expiry and clock skew, the refresh lock's directory, "
+        "the keyring backend, the base URL and the cached model catalog. With --live also GET /models and one "
+        "tiny request per listed model: ok / gated / retired / blocked, the time to first token, and where the "
+        "wire differs from what the offline emulator assumes. Exit code 0 only when all is well. Never prints "
+        "a token.",
+    )
+    doctor.add_argument("--live", action="store_true", help="also probe the backend (one tiny request per model)")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+
     emulator = commands.add_parser(
         "emulator",
         help="serve the offline emulator until Ctrl-C",
@@ -679,6 +691,15 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return int(serve(args.host, args.port))
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from ._doctor import render_table, run_doctor
+
+    config = _config(args)
+    report = run_doctor(config, live=args.live)
+    print(json.dumps(report.to_json(), indent=2) if args.json else render_table(report))
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
@@ -694,6 +715,7 @@ _COMMANDS = {
     "models": _cmd_models,
     "usage": _cmd_usage,
     "profile": _cmd_profile,
+    "doctor": _cmd_doctor,
     "emulator": _cmd_emulator,
     "demo": _cmd_demo,
 }

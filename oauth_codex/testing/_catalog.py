@@ -35,6 +35,8 @@ GATED_DETAIL = (
     "The '{model}' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."
 )
 _NEWER = ("low", "medium", "high", "xhigh", "max")
+#: older slugs list every effort but max; the per-family rules of ``_validate._effort_for_model`` apply
+_ANY = ("none", "minimal", "low", "medium", "high", "xhigh")
 
 
 def _entry(
@@ -54,8 +56,8 @@ def _entry(
         "input_modalities": ["text", "image"],
         "upgrade": {"model": upgrade} if upgrade else None,
     }
-    if efforts is not None:
-        entry["supported_reasoning_levels"] = [{"effort": e, "description": e} for e in efforts]
+    levels = efforts if efforts is not None else _ANY
+    entry["supported_reasoning_levels"] = [{"effort": e, "description": e} for e in levels]
     return entry
 
 
