@@ -3,8 +3,8 @@
 * :func:`classify` maps an HTTP error response (status, body, headers) to the exception tree.
 * :func:`classify_failure` maps a terminal ``response.failed`` / ``error`` event to a :class:`StreamError`.
 * :func:`should_retry`, :func:`backoff_delay` and :func:`parse_retry_after` decide whether and when to
-  re-send: 5xx, connection errors and timeouts are retried before any output reached the caller; 429,
-  400, 403, usage limits and context-length errors never are.
+  re-send: 5xx, 429 rate limits, connection errors and timeouts are retried before any output reached the
+  caller; 400, 403, usage limits and context-length errors never are.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .errors import (
     BlockedError,
     CodexError,
     ContextWindowExceededError,
+    InvalidParameterError,
     ModelNotSupportedError,
     NotFoundError,
     PermissionDeniedError,
@@ -33,7 +34,7 @@ from .errors import (
     StreamError,
     UsageLimitError,
 )
-from .policy import FATAL_STREAM_CODES
+from .policy import FATAL_STREAM_CODES, is_retryable
 from .types import RateLimits
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "should_retry",
 ]
 
+_UNSUPPORTED_PARAM = re.compile(r"Unsupported parameter: '?([A-Za-z0-9_.\[\]]+)")
 _USAGE_TYPES = frozenset({"usage_limit_reached", "usage_not_included"})
 _TRY_AGAIN = re.compile(r"try again in\s*(\d+(?:\.\d+)?)\s*(ms|seconds|second|s)\b", re.IGNORECASE)
 _MODEL_NOT_SUPPORTED = re.compile(
@@ -107,6 +109,9 @@ def classify(
         )
     if status == 400:
         text = message or "The backend rejected the request (HTTP 400)."
+        param = _bad_param(parsed, text)
+        if param is not None and param != "model":
+            return InvalidParameterError(text, param=param, **common)
         gated = bool(_MODEL_GATED.search(text))
         if gated or _MODEL_NOT_SUPPORTED.search(text):
             return model_not_supported(text, gated=gated, common=common)
@@ -316,29 +321,19 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
 def should_retry(error: CodexError | None, *, status: int | None = None, retry_after: float | None = None) -> bool:
     """Whether a failed attempt may be re-sent (when nothing reached the caller yet).
 
-    Retried: 5xx, connection errors and timeouts (``error=None`` with ``status=None``), and
-    ``response.failed`` codes other than the fatal ones. Never: 4xx (400, 401 is handled separately, 403,
-    404, 429 incl. usage limits) and context-length/quota errors. A server asking for a longer wait than
+    Retried (:func:`oauth_codex.policy.is_retryable`): 5xx, connection errors and timeouts (``error=None``
+    with ``status=None``), 429 rate limits (not usage limits), and ``response.failed`` codes other than the
+    fatal ones. Never: other 4xx (400, 401 is handled separately, 403, 404), usage limits and
+    context-length/quota/policy errors. A server asking for a longer wait than
     ``MAX_AUTO_RETRY_DELAY`` (``Retry-After`` or "try again in ...") gets the error raised at once: the
     client never sleeps minutes on its own.
     """
-    if status is not None:
-        if isinstance(error, BlockedError):  # a challenge page does not go away in 200 ms
-            return False
-        return status >= 500 and (retry_after is None or retry_after <= MAX_AUTO_RETRY_DELAY)
-    if error is None:
-        return True
-    if isinstance(error, BlockedError):
+    if error is None:  # a connection error or timeout (no status), or a bare status
+        return status is None or (status >= 500 and (retry_after is None or retry_after <= MAX_AUTO_RETRY_DELAY))
+    if not is_retryable(error):  # one policy for the client and the adapters (BlockedError is a 403 class)
         return False
-    if isinstance(error, ServerError):
-        return True
-    if isinstance(error, StreamError):
-        if isinstance(error, ContextWindowExceededError) or error.code in FATAL_STREAM_CODES:
-            return False
-        if error.code and error.code.endswith("_policy"):  # audit §3: any policy block is final
-            return False
-        return error.retry_after is None or error.retry_after <= MAX_AUTO_RETRY_DELAY
-    return False
+    wait = retry_after if retry_after is not None else getattr(error, "retry_after", None)
+    return wait is None or wait <= MAX_AUTO_RETRY_DELAY
 
 
 def backoff_delay(
@@ -387,6 +382,15 @@ def _error_fields(parsed: Any) -> tuple[str | None, str | None, str | None]:
             return None, None, None
         return text[:500] or None, None, None
     return None, None, None
+
+
+def _bad_param(parsed: Any, text: str) -> str | None:
+    """The parameter a 400 names: ``error.param``, or the one in "Unsupported parameter: X"."""
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("param"), str) and error["param"]:
+        return str(error["param"])
+    match = _UNSUPPORTED_PARAM.search(text)
+    return match.group(1) if match else None
 
 
 def _timestamp(value: Any) -> datetime | None:

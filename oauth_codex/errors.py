@@ -48,6 +48,7 @@ __all__ = [
     "CodexError",
     "ConfigError",
     "ContextWindowExceededError",
+    "InvalidParameterError",
     "LoginError",
     "ModelNotSupportedError",
     "NotAuthenticatedError",
@@ -153,6 +154,20 @@ class APIError(CodexError):
 
 class BadRequestError(APIError):
     """400: the backend rejected the request; ``message`` is the backend's ``detail``."""
+
+
+class InvalidParameterError(BadRequestError):
+    """400: one request parameter has a value the backend does not take (for this model); the model is fine.
+
+    ``param`` names it as the backend did, e.g. ``"reasoning.effort"`` for an effort the model does not
+    support; the message lists the supported values when the backend does. Change that parameter and send
+    again. (A :class:`BadRequestError`, so existing handlers still catch it; never a
+    :class:`ModelNotSupportedError`, so model fallbacks do not fire on a bad parameter.)
+    """
+
+    def __init__(self, message: str, *, param: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.param = param
 
 
 class ModelNotSupportedError(BadRequestError):

@@ -61,16 +61,17 @@ def is_retryable(error: BaseException) -> bool:
     """Whether sending the same request again may succeed.
 
     Yes: 5xx (:class:`ServerError`), connection errors and timeouts, 429 rate limits
-    (:class:`RateLimitError`, not usage limits) and stream failures whose code is not in
-    :data:`FATAL_STREAM_CODES`. No: usage limits, context-length overflows, every other 4xx, auth and
-    anything that is not an oauth-codex API error.
+    (:class:`RateLimitError`, not usage limits) and stream failures whose code is neither in
+    :data:`FATAL_STREAM_CODES` nor a ``*_policy`` block. No: usage limits, context-length overflows, every
+    other 4xx (incl. Cloudflare blocks), auth, and anything that is not an oauth-codex API error.
     """
     if isinstance(error, UsageLimitError | ContextWindowExceededError):
         return False
     if isinstance(error, RateLimitError | ServerError | APIConnectionError):
         return True
     if isinstance(error, StreamError):
-        return error.code not in FATAL_STREAM_CODES
+        code = error.code or ""
+        return code not in FATAL_STREAM_CODES and not code.endswith("_policy")  # any policy block is final
     return False
 
 

@@ -53,13 +53,33 @@ def test_usage_limit_404_variant_and_not_included(llm: CodexOAuthLLM, emu: Codex
     assert len(emu.responses_requests) == 2
 
 
-def test_rate_limit_429_is_not_retried(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
-    emu.rate_limit(retry_after=2.0)
+def test_rate_limit_429_with_a_short_retry_after_is_retried(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
+    """Like the openai SDK: a 429 rate limit (not a usage limit) waits Retry-After, within the budget."""
+    emu.rate_limit(retry_after=0.05)
+    assert llm.generate(prompt="x")
+    assert [r.status for r in emu.responses_requests] == [429, 200]
+    gap = emu.responses_requests[1].time - emu.responses_requests[0].time
+    assert gap >= 0.05
+
+
+def test_rate_limit_429_asking_for_more_than_the_cap_is_raised_at_once(
+    llm: CodexOAuthLLM, emu: CodexEmulator
+) -> None:
+    emu.rate_limit(retry_after=120)
     with pytest.raises(RateLimitError) as info:
         llm.generate(prompt="x")
     assert type(info.value) is RateLimitError
-    assert info.value.retry_after == 2.0
+    assert info.value.retry_after == 120
     assert len(emu.responses_requests) == 1
+
+
+def test_rate_limit_429_retries_stop_at_the_budget(emu: CodexEmulator) -> None:
+    emu.rate_limit(retry_after=0.0, times=5)
+    llm = emu.client(max_retries=2)
+    with pytest.raises(RateLimitError):
+        llm.generate(prompt="x")
+    assert [r.status for r in emu.responses_requests] == [429, 429, 429]
+    llm.close()
 
 
 @pytest.mark.parametrize("mode", MODES)

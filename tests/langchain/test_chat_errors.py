@@ -137,3 +137,29 @@ def test_translate_error_keeps_attributes_and_is_idempotent() -> None:
     assert isinstance(stream, ContextOverflowError) and isinstance(stream, oauth_codex.StreamError)
     quota = translate_error(oauth_codex.StreamError("quota", code="insufficient_quota"))
     assert isinstance(quota, ModelAPIError) and quota.is_retryable is False  # type: ignore[attr-defined]
+
+
+def test_unsupported_reasoning_effort_is_an_invalid_request_not_a_missing_model(
+    make_model: Make, shared_emulator: CodexEmulator
+) -> None:
+    """A fallback chain on ModelNotFoundError must not fire on a bad parameter (issue 12 §5)."""
+    from langchain_core.exceptions import ModelInvalidRequestError
+    from langchain_oauth_codex import CodexInvalidParameterError
+
+    # gpt-5.4 is not in the built-in catalog, so the client cannot clamp the effort: the backend answers 400
+    bad = make_model(model="gpt-5.4", reasoning_effort="minimal")
+    backup = make_model(model="gpt-5.4")
+    with pytest.raises(CodexInvalidParameterError) as info:
+        bad.with_fallbacks([backup], exceptions_to_handle=(ModelNotFoundError,)).invoke("hi")
+    err = info.value
+    assert isinstance(err, ModelInvalidRequestError) and not isinstance(err, ModelNotFoundError)
+    assert isinstance(err, oauth_codex.InvalidParameterError) and isinstance(err, oauth_codex.BadRequestError)
+    assert not isinstance(err, oauth_codex.ModelNotSupportedError)
+    assert err.param == "reasoning.effort" and err.is_retryable is False
+
+
+def test_a_short_rate_limit_is_retried_by_the_core(make_model: Make, codex_emulator: CodexEmulator) -> None:
+    """No with_retry needed: a 429 rate limit with a short Retry-After is waited out (issue 12 §5)."""
+    codex_emulator.rate_limit(times=1, retry_after=0.05)
+    assert make_model(emu=codex_emulator).invoke("hi").text == 'Emulator reply to: "hi"'
+    assert [r.status for r in codex_emulator.responses_requests] == [429, 200]

@@ -23,7 +23,10 @@ from llama_index.llms.oauth_codex import CodexOAuth
 
 from oauth_codex import (
     AuthenticationError,
+    BadRequestError,
     ContextWindowExceededError,
+    InvalidParameterError,
+    ModelNotSupportedError,
     StreamError,
     UsageLimitError,
 )
@@ -227,3 +230,29 @@ def test_token_counting_handler_reads_the_real_usage(emu: CodexEmulator) -> None
     assert counter.prompt_llm_token_count == usage["input_tokens"]
     assert counter.completion_llm_token_count == usage["output_tokens"]
     llm.client.close()
+
+
+# --------------------------------------------------------------------------- issue 12 §5
+
+
+async def test_unsupported_reasoning_effort_is_an_invalid_parameter(make_llm: Any) -> None:
+    # gpt-5.4 is not in the built-in catalog, so the client cannot clamp the effort: the backend answers 400
+    llm = make_llm(model="gpt-5.4", reasoning_effort="minimal")
+    with pytest.raises(InvalidParameterError) as info:
+        await llm.achat(HELLO)
+    assert info.value.param == "reasoning.effort"
+    assert isinstance(info.value, BadRequestError) and not isinstance(info.value, ModelNotSupportedError)
+
+
+async def test_a_short_rate_limit_does_not_abort_a_function_agent(make_llm: Any, emu: CodexEmulator) -> None:
+    from llama_index.core.agent.workflow import FunctionAgent
+
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    emu.rate_limit(times=1, retry_after=0.05)
+    agent = FunctionAgent(tools=[add], llm=make_llm(model="gpt-5.5"))
+    answer = await agent.run("Use the add tool to add 2 and 3.")
+    assert str(answer)
+    assert [r.status for r in emu.responses_requests][:2] == [429, 200]

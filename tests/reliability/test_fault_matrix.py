@@ -101,7 +101,7 @@ def check_usage_limit(ctx: Ctx) -> None:
 
 def check_retry_after(ctx: Ctx) -> None:
     error = ctx.outcome.error
-    assert isinstance(error, RateLimitError) and error.retry_after == 2.5 and error.status_code == 429
+    assert isinstance(error, RateLimitError) and error.retry_after == 90 and error.status_code == 429
 
 
 def check_backoff(ctx: Ctx) -> None:
@@ -164,7 +164,10 @@ CASES = [
         check=check_usage_limit,
     ),
     Case("404-usage-limit", lambda e: e.usage_limit(status=404), UsageLimitError, 1),
-    Case("429-retry-after", lambda e: e.rate_limit(retry_after=2.5), RateLimitError, 1, check=check_retry_after),
+    Case("429-short-retry-after-then-success", lambda e: e.rate_limit(retry_after=0.05), None, 2),
+    Case(
+        "429-retry-after-past-cap", lambda e: e.rate_limit(retry_after=90), RateLimitError, 1, check=check_retry_after
+    ),
     *(
         Case(
             f"{status}-then-success",

@@ -16,6 +16,7 @@ from oauth_codex import (
     BadRequestError,
     BlockedError,
     ContextWindowExceededError,
+    InvalidParameterError,
     ModelNotSupportedError,
     NotFoundError,
     PermissionDeniedError,
@@ -46,7 +47,7 @@ def usage_examples() -> list[dict[str, Any]]:
     [
         ("Store must be set to false", BadRequestError),
         ("Instructions are required", BadRequestError),
-        ("Unsupported parameter: max_output_tokens", BadRequestError),
+        ("Unsupported parameter: max_output_tokens", InvalidParameterError),
         (
             "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account.",
             ModelNotSupportedError,
@@ -274,3 +275,33 @@ def test_policy_failures_are_fatal() -> None:
         event = {"type": "response.failed", "response": {"id": "r", "error": {"code": code, "message": "no"}}}
         error = classify_failure(event)
         assert error.code == code and not should_retry(error), code
+
+
+def test_an_unsupported_parameter_value_is_an_invalid_parameter_not_a_missing_model() -> None:
+    """"'none' is not supported with the 'gpt-5.3-codex' model" names the model but is about reasoning.effort."""
+    body = {
+        "error": {
+            "message": "Unsupported value: 'none' is not supported with the 'gpt-5.3-codex' model. "
+            "Supported values are: 'low', 'medium' and 'high'.",
+            "type": "invalid_request_error",
+            "param": "reasoning.effort",
+            "code": "unsupported_value",
+        }
+    }
+    error = classify(400, json.dumps(body))
+    assert isinstance(error, InvalidParameterError) and isinstance(error, BadRequestError)
+    assert not isinstance(error, ModelNotSupportedError)
+    assert error.param == "reasoning.effort" and "Supported values" in str(error)
+    unsupported = classify(400, json.dumps({"detail": "Unsupported parameter: temperature"}))
+    assert isinstance(unsupported, InvalidParameterError) and unsupported.param == "temperature"
+    model = classify(
+        400, json.dumps({"detail": "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account."})
+    )
+    assert isinstance(model, ModelNotSupportedError) and not isinstance(model, InvalidParameterError)
+
+
+def test_429_rate_limits_are_retried_usage_limits_never() -> None:
+    rate = classify(429, json.dumps({"error": {"type": "rate_limit_exceeded", "message": "slow down"}}))
+    assert isinstance(rate, RateLimitError) and should_retry(rate, status=429)
+    assert should_retry(rate, status=429, retry_after=60) and not should_retry(rate, status=429, retry_after=61)
+    assert not should_retry(classify(429, json.dumps(usage_examples()[0]["body"])), status=429)

@@ -10,6 +10,7 @@ as ``__cause__`` and every attribute it carried (``status_code``, ``resets_at``,
     TokenStoreError
     AuthenticationError (401)     ModelAuthenticationError
     BadRequestError (400)         ModelInvalidRequestError
+    InvalidParameterError (400)   ModelInvalidRequestError   (a bad parameter value, not a missing model)
     ModelNotSupportedError        ModelNotFoundError
     PermissionDeniedError (403)   ModelPermissionDeniedError
     BlockedError (403/503 HTML)   ModelPermissionDeniedError (not retryable)
@@ -50,6 +51,7 @@ __all__ = [
     "CodexBadRequestError",
     "CodexBlockedError",
     "CodexContextWindowExceededError",
+    "CodexInvalidParameterError",
     "CodexLoginError",
     "CodexModelNotSupportedError",
     "CodexNotAuthenticatedError",
@@ -92,6 +94,10 @@ class CodexAPIError(core.APIError, ModelAPIError):
 
 class CodexBadRequestError(core.BadRequestError, ModelInvalidRequestError):
     """400: the backend rejected the request."""
+
+
+class CodexInvalidParameterError(core.InvalidParameterError, ModelInvalidRequestError):
+    """400: a parameter value the model does not take (``param``, e.g. ``reasoning.effort``); not a missing model."""
 
 
 class CodexModelNotSupportedError(core.ModelNotSupportedError, ModelNotFoundError):
@@ -157,6 +163,7 @@ _MAPPING: tuple[tuple[type[core.CodexError], type[core.CodexError]], ...] = (
     (core.UsageBudgetExceededError, CodexUsageBudgetExceededError),
     (core.UsageLimitError, CodexUsageLimitError),
     (core.RateLimitError, CodexRateLimitError),
+    (core.InvalidParameterError, CodexInvalidParameterError),
     (core.ModelNotSupportedError, CodexModelNotSupportedError),
     (core.BadRequestError, CodexBadRequestError),
     (core.AuthenticationError, CodexAuthenticationError),
