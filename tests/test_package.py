@@ -14,8 +14,8 @@ import oauth_codex
 EXPORTED = {
     "APIConnectionError", "APIError", "APITimeoutError", "AccessToken", "AuthError", "AuthenticationError",
     "BadRequestError", "BlockedError", "CodexError", "CodexOAuthLLM", "ContextWindowExceededError", "Credits",
-    "GenerateResult", "LoginError", "MemoryTokenStore", "ModelInfo", "ModelNotSupportedError", "ModelRateLimits",
-    "NotAuthenticatedError", "NotFoundError",
+    "GenerateResult", "InvalidParameterError", "LoginError", "MemoryTokenStore", "ModelInfo",
+    "ModelNotSupportedError", "ModelRateLimits", "NotAuthenticatedError", "NotFoundError",
     "OAuthConfig", "PermissionDeniedError", "RateLimitError", "RateLimitWindow", "RateLimits", "RefreshTokenError",
     "ResponseAccumulator", "ServerError", "StaticTokenProvider", "StreamError", "StreamEvent", "TokenData",
     "TokenProvider", "TokenStore", "TokenStoreError", "ToolCall", "ToolCallRequiredError", "Usage",

@@ -17,6 +17,7 @@ EXPECTED = [
     "CodexBadRequestError",
     "CodexBlockedError",
     "CodexContextWindowExceededError",
+    "CodexInvalidParameterError",
     "CodexLoginError",
     "CodexModelNotSupportedError",
     "CodexNotAuthenticatedError",
