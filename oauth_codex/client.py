@@ -58,7 +58,7 @@ from .errors import (
 )
 from .types import GenerateResult, ModelInfo, RateLimits, StreamEvent, UsageSnapshot
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM", "GenerateOptions"]
+__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM", "GenerateOptions", "cached_model_info"]
 
 #: used when neither ``model=``, ``$CODEX_OAUTH_MODEL`` nor a cached model catalog names one. gpt-5.5 is
 #: still served and is the one slug every plan (free included) lists in September 2026 (audit §7); once a

@@ -271,7 +271,7 @@ class ChatCodexOAuth(BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         # the cached model catalog (a local file, never a request) wins over the static table
-        from oauth_codex._catalog_cache import cached_model_info
+        from oauth_codex.client import cached_model_info
 
         return get_model_profile(self.model_name, cached_model_info(self.model_name, self.oauth_config))
 
