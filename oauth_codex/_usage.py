@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from .errors import UsageBudgetExceededError, UsageLimitError
+from .errors import ConfigError, UsageBudgetExceededError, UsageLimitError
 from .types import Credits, RateLimits, RateLimitWindow, UsageSnapshot
 
 __all__ = [
@@ -171,11 +171,11 @@ def _instant(value: Any) -> datetime | None:
 
 
 def check_budget(budget: float | None) -> float | None:
-    """Validate ``usage_budget`` (a share of a window, ``0 < budget <= 1``)."""
+    """Validate ``usage_budget`` (a share of a window, ``0 < budget <= 1``); :class:`ConfigError` otherwise."""
     if budget is None:
         return None
     if isinstance(budget, bool) or not isinstance(budget, int | float) or not 0 < budget <= 1:
-        raise ValueError(
+        raise ConfigError(
             f"usage_budget={budget!r} is not a share of a usage window: pass a number above 0 and at most 1 "
             "(0.9 stops at 90 %), or None for no budget."
         )
@@ -190,8 +190,8 @@ def budget_from_env(environ: Mapping[str, str]) -> float | None:
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
         return check_budget(value)
-    except ValueError:
-        raise ValueError(
+    except ValueError:  # ConfigError is one too
+        raise ConfigError(
             f"{BUDGET_ENV}={text!r} is not a usage budget: set it to a share such as 0.9 (or 90%), "
             "or unset it."
         ) from None
@@ -263,20 +263,20 @@ def span(seconds: float) -> str:
 
 
 def check_policy(on_usage_limit: str, max_wait: float | None) -> float | None:
-    """Validate ``on_usage_limit`` / ``max_wait``; returns ``max_wait`` as seconds (``None`` with "raise")."""
+    """Validate ``on_usage_limit`` and ``max_wait`` (else :class:`ConfigError`); ``max_wait`` in seconds or ``None``."""
     if on_usage_limit not in ("raise", "wait"):
-        raise ValueError(f"on_usage_limit={on_usage_limit!r} is not supported: use 'raise' (default) or 'wait'.")
+        raise ConfigError(f"on_usage_limit={on_usage_limit!r} is not supported: use 'raise' (default) or 'wait'.")
     if on_usage_limit == "raise":
         if max_wait is not None:
-            raise ValueError("max_wait only applies with on_usage_limit='wait'; pass both or neither.")
+            raise ConfigError("max_wait only applies with on_usage_limit='wait'; pass both or neither.")
         return None
     if max_wait is None:
-        raise ValueError(
+        raise ConfigError(
             "on_usage_limit='wait' needs max_wait: the longest wait for a usage reset, in seconds "
             "(e.g. max_wait=6 * 3600)."
         )
     if isinstance(max_wait, bool) or not isinstance(max_wait, int | float) or not 0 <= max_wait < math.inf:
-        raise ValueError(f"max_wait={max_wait!r} must be a number of seconds >= 0.")
+        raise ConfigError(f"max_wait={max_wait!r} must be a number of seconds >= 0.")
     return float(max_wait)
 
 

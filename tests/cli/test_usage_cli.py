@@ -133,3 +133,13 @@ def test_usage_per_profile(emu: CodexEmulator, capsys: pytest.CaptureFixture[str
     assert main(["usage", "--all-profiles"]) == 1
     captured = capsys.readouterr()
     assert "profile 'default'" in captured.err and "Codex usage of profile 'family'" in captured.out
+
+
+def test_bad_budget_variable_is_a_clear_failure(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODEX_OAUTH_USAGE_BUDGET", "most")
+    assert main(["chat", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert "CODEX_OAUTH_USAGE_BUDGET='most'" in err and "Traceback" not in err
+    assert emu.responses_requests == []

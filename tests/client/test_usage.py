@@ -18,6 +18,7 @@ from oauth_codex import (
     UsageLimitError,
     UsageSnapshot,
 )
+from oauth_codex.errors import ConfigError
 from oauth_codex.testing import CodexEmulator
 
 from .helpers import MODES, run
@@ -116,7 +117,7 @@ def test_budget_from_environment(emu: CodexEmulator, monkeypatch: pytest.MonkeyP
 
 
 def test_bad_policy_arguments(emu: CodexEmulator) -> None:
-    with pytest.raises(ValueError, match="usage_budget"):
+    with pytest.raises(ConfigError, match="usage_budget"):  # a ValueError too
         emu.client(usage_budget=90)
     with pytest.raises(ValueError, match="needs max_wait"):
         emu.client(on_usage_limit="wait")
@@ -142,10 +143,11 @@ async def test_wait_for_the_reset_and_resend(emu: CodexEmulator, mode: str) -> N
     assert len(emu.usage_requests) >= 1  # usage re-checked before re-sending
     bodies = {r.body for r in emu.responses_requests}
     assert len(bodies) == 1  # the same request
-    # on_wait: first call at once, then at least once a second, last with 0
-    assert ticks and ticks[-1][1] == 0
-    assert ticks[0][0] - started < 1.0
-    assert all(b[0] - a[0] <= 1.3 for a, b in zip(ticks, ticks[1:], strict=False))
+    # on_wait: first call at once, then about once a second (bounds are generous: the machine may be loaded),
+    # last with 0; a wait of 2 s (reset in 1 s + the margin) gives at least three calls
+    assert len(ticks) >= 3 and ticks[-1][1] == 0
+    assert ticks[0][0] - started < 2.0
+    assert all(b[0] - a[0] <= 2.0 for a, b in zip(ticks, ticks[1:], strict=False))
     assert all(isinstance(t[2], UsageLimitError) for t in ticks)
     assert [t[1] for t in ticks] == sorted((t[1] for t in ticks), reverse=True)
     llm.close()
@@ -153,12 +155,12 @@ async def test_wait_for_the_reset_and_resend(emu: CodexEmulator, mode: str) -> N
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_reset_beyond_max_wait_raises_at_once(emu: CodexEmulator, mode: str) -> None:
-    llm = emu.client(on_usage_limit="wait", max_wait=5)
+    ticks: list[float] = []
+    llm = emu.client(on_usage_limit="wait", max_wait=5, on_wait=lambda left, err: ticks.append(left))
     emu.usage_limit(resets_in=60)
-    started = time.monotonic()
     with pytest.raises(UsageLimitError):
         await run(llm, mode, prompt="x")
-    assert time.monotonic() - started < 1.0 and len(emu.responses_requests) == 1
+    assert ticks == [] and len(emu.responses_requests) == 1  # no wait at all
     emu.usage_not_included()
     with pytest.raises(UsageLimitError) as info:  # no reset time: raise
         await run(llm, mode, prompt="x")
@@ -198,7 +200,7 @@ def test_ctrl_c_interrupts_a_wait_at_once(emu: CodexEmulator) -> None:
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         llm.generate(prompt="x")
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 15  # at once, not after the 30 s wait
     # nothing lost: the client still works, and the same call goes through once the limit lifts
     emu.advance(31)
     assert "x" in llm.generate(prompt="x")
@@ -215,7 +217,7 @@ async def test_task_cancellation_interrupts_a_wait_at_once(emu: CodexEmulator) -
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 15  # at once, not after the 30 s wait
     emu.advance(31)
     assert "x" in await llm.agenerate(prompt="x")
     await llm.aclose()
