@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -348,3 +349,44 @@ def test_processes_on_two_profiles_at_once_each_profile_refreshes_exactly_once(e
     assert [r.status for r in refreshes] == [200, 200]  # exactly one per profile, no refresh_token_reused
     sent = sorted((r.json or {}).get("refresh_token") for r in refreshes)
     assert sent == sorted(t.refresh_token for t in logins.values())
+
+
+# ------------------------------------------------------------------------ one account, one profile
+
+
+def test_a_login_of_an_account_another_profile_holds_is_refused_or_moved(emu: CodexEmulator) -> None:
+    from oauth_codex.auth import alogin, login
+    from oauth_codex.errors import LoginError
+
+    from .helpers import Console, PasteUser
+
+    def paste(profile: str, **kwargs: object) -> TokenData:
+        console = Console()
+        return login(
+            config(emu), mode="paste", input_func=PasteUser(console), output=console, profile_name=profile, **kwargs
+        )  # type: ignore[arg-type]
+
+    first = paste("default")
+    asked: list[str] = []
+    with pytest.raises(LoginError) as info:
+        paste("work", confirm_move=lambda other: asked.append(other) or False)
+    assert info.value.code == "account_in_other_profile" and asked == ["default"]
+    assert "already logged in as profile 'default'" in str(info.value)
+    for secret in (first.access_token, first.refresh_token):
+        assert secret and secret not in str(info.value)
+    assert default_token_store(config(emu, profile_name="work")).load() is None
+
+    async def apaste() -> TokenData:
+        console = Console()
+        return await alogin(
+            config(emu), mode="paste", input_func=PasteUser(console), output=console, profile_name="work"
+        )
+
+    with pytest.raises(LoginError, match="already logged in as profile 'default'"):
+        asyncio.run(apaste())
+    moved = paste("work", confirm_move=lambda other: True)
+    assert default_token_store(config(emu)).load() is None  # the old profile signed out here (not revoked)
+    held = default_token_store(config(emu, profile_name="work")).load()
+    assert held is not None and held.refresh_token == moved.refresh_token
+    emu.set_login_account("me@work.example", "team", workspace="Acme")  # another account: no question
+    assert paste("default", confirm_move=lambda other: pytest.fail("asked")).email == "me@work.example"
