@@ -14,7 +14,7 @@ response; a failure that is not retried raises without its held events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -65,8 +65,10 @@ class CallState:
         "attempt",
         "backoff",
         "body",
+        "classify",
         "decoder",
         "held",
+        "map_failure",
         "max_retries",
         "mode",
         "pending",
@@ -75,8 +77,21 @@ class CallState:
         "yielded",
     )
 
-    def __init__(self, body: bytes, mode: Mode, *, session_id: str, max_retries: int, backoff: float) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        mode: Mode,
+        *,
+        session_id: str,
+        max_retries: int,
+        backoff: float,
+        classify: Callable[[int, bytes, Mapping[str, str]], CodexError] = classify,
+        map_failure: Callable[[CodexError], CodexError] | None = None,
+    ) -> None:
         self.body = body
+        # the route's error mapping (the SIWC route has its own; the Codex route's is the default)
+        self.classify = classify
+        self.map_failure = map_failure
         self.session_id = session_id
         self.mode = mode
         self.max_retries = max_retries
@@ -159,7 +174,7 @@ class CallState:
         self, status: int, content: bytes, headers: Mapping[str, str]
     ) -> tuple[Action, float] | CodexError:
         """An HTTP error answer: refresh (401, once), retry (5xx, with budget) or the error to raise."""
-        error = classify(status, content, headers)
+        error = self.classify(status, content, headers)
         if status == 401:
             if self.refreshed:
                 return error
@@ -209,9 +224,11 @@ class CallState:
             return None
         try:
             self.acc.result()
-        except StreamError as error:
+        except StreamError as failure:
+            error: CodexError = failure if self.map_failure is None else self.map_failure(failure)
+            retry_after = failure.retry_after
             if not self.yielded and should_retry(error) and self._can_retry():
-                return Action.RETRY, self._delay(error.retry_after)
+                return Action.RETRY, self._delay(retry_after)
             return error
         return None  # pragma: no cover - result() always raises without a completed terminal
 

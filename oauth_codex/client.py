@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from ipaddress import ip_address
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 from urllib.parse import urlsplit
 
 import httpx
@@ -58,15 +58,21 @@ from .errors import (
 )
 from .types import GenerateResult, ModelInfo, RateLimits, StreamEvent, UsageSnapshot
 
+if TYPE_CHECKING:
+    from .auth._siwc_wire import SiwcConfig
+
 __all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "CodexOAuthLLM", "GenerateOptions", "cached_model_info"]
 
 #: used when neither ``model=``, ``$CODEX_OAUTH_MODEL`` nor a cached model catalog names one. gpt-5.5 is
 #: still served and is the one slug every plan (free included) lists in September 2026 (audit §7); once a
 #: catalog is cached its first listed model wins, and a default the backend rejects falls back to it.
 DEFAULT_MODEL = "gpt-5.5"
+#: the SIWC route's default when no model is given (the docs' example; pick one from ``list_models()``)
+SIWC_DEFAULT_MODEL = "gpt-6.1-sol"
 #: connect 10 s; read 300 s between chunks (the CLI's idle timeout)
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
-_TRUSTED_HOSTS = ("chatgpt.com",)
+_TRUSTED_HOSTS = ("chatgpt.com", "api.openai.com")
+Route = Literal["codex", "siwc", "auto"]
 _MEMORY_SIZE = 256
 
 
@@ -134,6 +140,8 @@ class CodexOAuthLLM:
         on_wait: _usage.OnWait | None = None,
         profile_name: str | None = None,
         client_version: str | bool | None = None,
+        route: Route | None = None,
+        siwc_config: SiwcConfig | None = None,
     ) -> None:
         if api_mode != "responses":
             raise ValueError(
@@ -150,8 +158,14 @@ class CodexOAuthLLM:
             raise ValueError("max_retries must be an integer >= 0")
         config = with_profile(oauth_config or OAuthConfig.from_env(base_url=base_url), profile_name)
         self._config = config
+        self._route = _route_choice(route)
+        self._siwc_config = siwc_config
+        self._base_url_arg = base_url
         self.base_url = (base_url or config.base_url).rstrip("/")
-        _check_base_url(self.base_url)
+        if self._route == "siwc":
+            self.base_url = (base_url or self.siwc_config.api_base).rstrip("/")
+        if self._route != "auto":
+            _check_base_url(self.base_url)
         # explicit model > $CODEX_OAUTH_MODEL > the cached catalog's first model > DEFAULT_MODEL
         self.model = model or os.environ.get(MODEL_ENV, "").strip() or None
         self.client_version = _advertised_version(client_version)
@@ -197,7 +211,37 @@ class CodexOAuthLLM:
         return getattr(provider, "profile_name", None) or self._config.profile_name
 
     @property
+    def route(self) -> Literal["codex", "siwc"]:
+        """The route this client uses: ``"codex"`` (the Codex backend) or ``"siwc"`` ("Sign in with ChatGPT"
+        plan usage on ``/v1/responses``). ``route="auto"`` is decided here, once, on first use: ``"siwc"``
+        when the profile has a SIWC login with plan usage, else ``"codex"``. It never changes afterwards, and no
+        error ever switches it (no failover between routes or accounts)."""
+        if self._route == "auto":
+            with self._lock:
+                if self._route == "auto":
+                    from .auth._siwc_store import SiwcStore
+
+                    record = SiwcStore(self.siwc_config).load("default")
+                    usable = record is not None and record.status == "connected" and record.plan_enabled
+                    chosen = "siwc" if usable else "codex"
+                    if chosen == "siwc":
+                        self.base_url = (self._base_url_arg or self.siwc_config.api_base).rstrip("/")
+                    _check_base_url(self.base_url)
+                    self._route = chosen
+        return "siwc" if self._route == "siwc" else "codex"
+
+    @property
+    def siwc_config(self) -> SiwcConfig:
+        """Where the ``siwc`` route signs in and sends requests (``CODEX_OAUTH_SIWC_*``)."""
+        if self._siwc_config is None:
+            from .auth._siwc_wire import SiwcConfig
+
+            self._siwc_config = SiwcConfig.from_env(home=self._config.home)
+        return self._siwc_config
+
+    @property
     def responses_url(self) -> str:
+        self.route  # noqa: B018 - resolves route="auto" (and so base_url) once
         return f"{self.base_url}/responses"
 
     @property
@@ -207,7 +251,12 @@ class CodexOAuthLLM:
         if provider is None:
             with self._lock:
                 provider = self._token_provider
-                if provider is None:
+                if provider is None and self._route == "siwc":
+                    from .auth._siwc_provider import SiwcTokenProvider
+
+                    provider = SiwcTokenProvider(self.siwc_config, interactive=self._interactive)
+                    self._token_provider = provider
+                elif provider is None:
                     provider = _oauth_provider(self._config, self._token_store, self._interactive)
                     self._token_provider = provider
         assert provider is not None
@@ -233,6 +282,10 @@ class CodexOAuthLLM:
         return client
 
     def _headers(self, token: AccessToken, session_id: str | None = None) -> dict[str, str]:
+        if self.route == "siwc":
+            from ._siwc_request import siwc_headers
+
+            return siwc_headers(token, agent=self._agent)
         return build_headers(
             token,
             session_id=session_id or self.session_id,
@@ -251,19 +304,30 @@ class CodexOAuthLLM:
     def _prepare(self, method: str, mode: Mode, prompt: str | None, options: GenerateOptions) -> CallState:
         check_options(method, options)
         explicit = options.get("model") or self.model
-        request: RequestOptions = {**options, "prompt": prompt, "model": explicit or DEFAULT_MODEL}
+        default = SIWC_DEFAULT_MODEL if self.route == "siwc" else DEFAULT_MODEL
+        request: RequestOptions = {**options, "prompt": prompt, "model": explicit or default}
         tool_results = request.get("tool_results")
         if tool_results and request.get("previous_output") is None:
             request["previous_output"] = self._recall(tool_results)
         body = build_body(request, default_instructions=self.instructions, session_id=self.session_id)
-        return self._start_call(mode, body, defaulted_model=not explicit)
+        return self._start_call(mode, body, defaulted_model=not explicit, options=options)
 
-    def _start_call(self, mode: Mode, body: dict[str, Any], *, defaulted_model: bool = False) -> CallState:
+    def _start_call(
+        self,
+        mode: Mode,
+        body: dict[str, Any],
+        *,
+        defaulted_model: bool = False,
+        options: GenerateOptions | None = None,
+    ) -> CallState:
         """The :class:`CallState` of a built body (checked, encoded once); ``oauth_codex.openai`` uses it too.
 
         ``defaulted_model``: the caller gave no model (the catalog may pick the default at send time).
+        ``options``: the call's options (the SIWC route names the ones it cannot send).
         """
         _check_tool_pairs(body["input"])
+        if self.route == "siwc":
+            return self._siwc_call(body, mode, options or {})
         call = CallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),
             mode,
@@ -274,6 +338,22 @@ class CodexOAuthLLM:
         if defaulted_model or isinstance(body.get("reasoning"), dict):
             call.pending = (body, defaulted_model)
         return call
+
+    def _siwc_call(self, body: dict[str, Any], mode: Mode, args: GenerateOptions) -> CallState:
+        """The SIWC route's step on the shared body, and its error mapping (``_siwc_request``, ``_siwc_errors``)."""
+        from ._siwc_errors import classify_siwc, map_siwc_failure
+        from ._siwc_request import siwc_body
+
+        body = siwc_body(body, explicit={"store": args.get("store"), "include": args.get("include")})
+        return CallState(
+            json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            mode,
+            session_id=self.session_id,
+            max_retries=self.max_retries,
+            backoff=self.retry_backoff,
+            classify=classify_siwc,
+            map_failure=map_siwc_failure,
+        )
 
     def _recall(self, tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
         if not isinstance(tool_results, list | tuple):
@@ -652,6 +732,8 @@ class CodexOAuthLLM:
         unexpected JSON) the cached catalog, else a built-in list, is returned with a ``UserWarning``.
         Login problems (:class:`~oauth_codex.errors.AuthError`, a 401 after a refresh) are raised.
         """
+        if self.route == "siwc":
+            return visible(parse_catalog(self._siwc_catalog(self._siwc_models_reply())), include_hidden)
         try:
             catalog = self._load_catalog(refresh=refresh)
         except (APIError, APIConnectionError) as exc:
@@ -660,6 +742,8 @@ class CodexOAuthLLM:
 
     async def alist_models(self, include_hidden: bool = False, *, refresh: bool = False) -> list[ModelInfo]:
         """Async :meth:`list_models`."""
+        if self.route == "siwc":
+            return visible(parse_catalog(self._siwc_catalog(await self._asiwc_models_reply())), include_hidden)
         try:
             catalog = await self._aload_catalog(refresh=refresh)
         except (APIError, APIConnectionError) as exc:
@@ -677,6 +761,51 @@ class CodexOAuthLLM:
             if found is not None:
                 return found
         return cached_model_info(slug, self._config)
+
+    def _siwc_models_reply(self) -> httpx.Response:
+        """``GET /v1/models`` on the SIWC route (never cached: the catalog belongs to the signed-in account)."""
+        provider = self.token_provider
+        token = provider.get_token()
+        try:
+            resp = self._client().get(self._models_url, headers=self._models_headers(token))
+            if resp.status_code == 401:
+                token = provider.force_refresh(token)
+                resp = self._client().get(self._models_url, headers=self._models_headers(token))
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc, "models") from exc
+        return resp
+
+    async def _asiwc_models_reply(self) -> httpx.Response:
+        provider = self.token_provider
+        token = await provider.aget_token()
+        try:
+            resp = await self._aclient().get(self._models_url, headers=self._models_headers(token))
+            if resp.status_code == 401:
+                token = await provider.aforce_refresh(token)
+                resp = await self._aclient().get(self._models_url, headers=self._models_headers(token))
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc, "models") from exc
+        return resp
+
+    @staticmethod
+    def _siwc_catalog(resp: httpx.Response) -> list[dict[str, Any]]:
+        """The ``models`` rows of a SIWC ``/v1/models`` answer (server order kept), or the mapped error."""
+        from ._siwc_errors import classify_siwc
+
+        if resp.status_code != 200:
+            raise classify_siwc(resp.status_code, resp.content, resp.headers)
+        try:
+            data = resp.json()
+        except ValueError:
+            data = None
+        rows = data.get("models") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise APIError(
+                "The SIWC models endpoint answered without a models list; check CODEX_OAUTH_SIWC_BASE_URL.",
+                status_code=resp.status_code,
+                body=resp.text[:500],
+            )
+        return [row for row in rows if isinstance(row, dict)]
 
     def _load_catalog(self, *, refresh: bool) -> CachedCatalog:
         provider = self.token_provider
@@ -717,6 +846,8 @@ class CodexOAuthLLM:
 
     @property
     def _models_url(self) -> str:
+        if self.route == "siwc":  # the SIWC catalog hides models newer than client_version: send the pinned one
+            return f"{self.base_url}/models?client_version={self.siwc_config.client_version}"
         # audit §7 / ranked mismatch 3: a real Codex CLI version (our own 1.x would gate the list)
         return f"{self.base_url}/models?client_version={self._catalog_version}"
 
@@ -1108,3 +1239,15 @@ def _warn_untrusted_host(base_url: str) -> None:
         UserWarning,
         stacklevel=3,
     )
+
+
+def _route_choice(route: str | None) -> str:
+    """``route=`` (or ``CODEX_OAUTH_ROUTE``, default ``codex``), checked."""
+    import os
+
+    chosen = (route or os.environ.get("CODEX_OAUTH_ROUTE", "").strip() or "codex").lower()
+    if chosen not in ("codex", "siwc", "auto"):
+        raise ValueError(
+            f"route must be 'codex', 'siwc' or 'auto', not {chosen!r} (check route= or CODEX_OAUTH_ROUTE)."
+        )
+    return chosen

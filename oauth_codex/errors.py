@@ -7,26 +7,40 @@ and never contains a token::
     ├── AuthError                         login / stored credentials
     │   ├── NotAuthenticatedError         no usable login: run `oauth-codex login`
     │   ├── LoginError                    a login attempt failed (denied, state mismatch, port busy, ...)
-    │   └── RefreshTokenError             the refresh token is dead (`code`: refresh_token_reused, ...)
+    │   │   ├── AccountMismatchError      SIWC: another ChatGPT account signed in than the profile's
+    │   │   └── InvalidIdTokenError       SIWC: the ID token failed verification (signature, iss, aud, nonce...)
+    │   ├── RefreshTokenError             the refresh token is dead (`code`: refresh_token_reused, ...)
+    │   ├── RefreshNotReadyError          SIWC: the token expired before `earliest_refresh_at` (`retry_at`)
+    │   ├── RefreshOutcomeUnknownError    SIWC: a refresh was sent and no answer came: sign in again
+    │   ├── IdentityVerificationUnavailableError  SIWC: discovery/JWKS unreachable (retryable, login kept)
+    │   └── PlanUsageNotGrantedError      SIWC: signed in, but ChatGPT plan usage was not granted
     ├── TokenStoreError                   a token store cannot be read or written (names the file)
     ├── ConfigError                       a setting (a CODEX_OAUTH_* variable or argument) is invalid; also a ValueError
     ├── APIError                          an error answer (`status_code`, `body`, `request_id`, `code`)
     │   ├── BadRequestError               400: `message` is the backend's `detail`
-    │   │   └── ModelNotSupportedError    400: unknown/retired model, or gated behind a newer Codex version
+    │   │   ├── ModelNotSupportedError    400: unknown/retired model, or gated behind a newer Codex version
+    │   │   └── PlanUnsupportedCapabilityError  SIWC 400 `..._unsupported_capability` (`param`)
     │   ├── AuthenticationError           401 after one refresh-and-retry
+    │   │   └── PlanAuthError             SIWC 401 (`..._invalid_user`, signed identity not accepted)
     │   ├── PermissionDeniedError         403 (workspace policy, account mismatch)
-    │   │   └── BlockedError              403/503 HTML answer: a Cloudflare challenge or block, not the backend
+    │   │   ├── BlockedError              403/503 HTML answer: a Cloudflare challenge or block, not the backend
+    │   │   ├── PlanNotEligibleError      SIWC 403 (`..._user_not_eligible`, region, app not enabled)
+    │   │   ├── PlanRouteNotSupportedError  SIWC 403 `..._route_not_supported`
+    │   │   └── PlanGrantError            SIWC 403 `chatpass_v2_*`
     │   ├── NotFoundError                 404 (e.g. a replayed server item id)
     │   ├── RateLimitError                429 rate limit (`retry_after`)
     │   │   └── UsageLimitError           429 usage_limit_reached / usage_not_included (`resets_at`, `plan_type`)
-    │   │       └── UsageBudgetExceededError  not sent: a window is at or over `usage_budget` (`window`)
+    │   │       ├── UsageBudgetExceededError  not sent: a window is at or over `usage_budget` (`window`)
+    │   │       └── PlanUsageLimitError   SIWC plan usage limit: `resets_at=None`, `manage_url`
     │   └── ServerError                   5xx after retries
+    │       └── PlanUsageUnavailableError  SIWC 503 usage/user information unavailable (retried, bounded)
     ├── APIConnectionError                could not reach the backend (after retries)
     │   └── APITimeoutError               connect/read timeout
     ├── StreamError                       the stream failed: dropped, `response.failed`, `response.incomplete`,
     │   │                                 `error` event, or EOF before `response.completed` (`code`, `partial_text`)
     │   └── ContextWindowExceededError    `response.failed` with `context_length_exceeded`
-    └── ToolCallRequiredError             the model asked for tools and `return_details=False` (`tool_calls`)
+    ├── ToolCallRequiredError             the model asked for tools and `return_details=False` (`tool_calls`)
+    └── UnsupportedOnRouteError           (also a ValueError) the chosen route cannot send what was asked
 """
 
 from __future__ import annotations
@@ -41,6 +55,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AccountMismatchError",
     "AuthError",
     "AuthenticationError",
     "BadRequestError",
@@ -48,18 +63,31 @@ __all__ = [
     "CodexError",
     "ConfigError",
     "ContextWindowExceededError",
+    "IdentityVerificationUnavailableError",
+    "InvalidIdTokenError",
     "InvalidParameterError",
     "LoginError",
     "ModelNotSupportedError",
     "NotAuthenticatedError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PlanAuthError",
+    "PlanGrantError",
+    "PlanNotEligibleError",
+    "PlanRouteNotSupportedError",
+    "PlanUnsupportedCapabilityError",
+    "PlanUsageLimitError",
+    "PlanUsageNotGrantedError",
+    "PlanUsageUnavailableError",
     "RateLimitError",
+    "RefreshNotReadyError",
+    "RefreshOutcomeUnknownError",
     "RefreshTokenError",
     "ServerError",
     "StreamError",
     "TokenStoreError",
     "ToolCallRequiredError",
+    "UnsupportedOnRouteError",
     "UsageBudgetExceededError",
     "UsageLimitError",
 ]
@@ -338,3 +366,92 @@ class ToolCallRequiredError(CodexError):
         super().__init__(message)
         self.tool_calls = tool_calls
         self.result = result
+
+
+# --------------------------------------------------------------------------- "Sign in with ChatGPT" route
+
+#: where a ChatGPT user manages the plan usage of apps (SIWC errors and notices link here)
+MANAGE_USAGE_URL = "https://chatgpt.com/settings/usage"
+
+
+class AccountMismatchError(LoginError):
+    """SIWC: the sign-in returned another ChatGPT account than the profile's; the saved login is unchanged."""
+
+
+class InvalidIdTokenError(LoginError):
+    """SIWC: the ID token failed verification (signature, ``iss``, ``aud``, ``azp``, ``exp`` or ``nonce``)."""
+
+
+class RefreshNotReadyError(AuthError):
+    """SIWC: the access token expired but the server allows no refresh before ``retry_at`` (a datetime)."""
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class RefreshOutcomeUnknownError(AuthError):
+    """SIWC: a refresh request was sent but no usable answer came back.
+
+    The server may have rotated the refresh token, so it is never sent again automatically: sign in again
+    (``oauth-codex login --route siwc``).
+    """
+
+
+class IdentityVerificationUnavailableError(AuthError):
+    """SIWC: the discovery document or the JWKS could not be read; retry later (the login is kept)."""
+
+
+class PlanUsageNotGrantedError(AuthError):
+    """SIWC: signed in, but ChatGPT plan usage was not granted (``chatgpt.tokens.use.direct`` missing)."""
+
+
+class PlanUnsupportedCapabilityError(BadRequestError):
+    """SIWC 400 ``subscription_sharing_unsupported_capability``; ``param`` names what to remove."""
+
+    def __init__(self, message: str, *, param: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.param = param
+
+
+class PlanAuthError(AuthenticationError):
+    """SIWC 401 after one refresh-and-retry: check the account and granted scopes, or sign in again."""
+
+
+class PlanNotEligibleError(PermissionDeniedError):
+    """SIWC 403: plan usage is unavailable for this user, workspace, region or app (no retry helps)."""
+
+
+class PlanRouteNotSupportedError(PermissionDeniedError):
+    """SIWC 403 ``subscription_sharing_route_not_supported``: only ``POST /v1/responses`` is allowed."""
+
+
+class PlanGrantError(PermissionDeniedError):
+    """SIWC 403 ``chatpass_v2_*``: the signed permission context does not authorize the operation."""
+
+
+class PlanUsageLimitError(UsageLimitError):
+    """SIWC ``subscription_sharing_usage_limit_exceeded``: the plan's or this app's limit is reached.
+
+    ``resets_at`` is always ``None`` (the server gives no reset time and none is invented); ``manage_url``
+    is where the user sees and manages the usage. Never retried automatically.
+    """
+
+    def __init__(self, message: str, *, manage_url: str = MANAGE_USAGE_URL, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.manage_url = manage_url
+
+
+class PlanUsageUnavailableError(ServerError):
+    """SIWC 503 ``..._usage_unavailable`` / ``..._user_unavailable``: retried with bounded backoff, then raised."""
+
+
+class UnsupportedOnRouteError(CodexError, ValueError):
+    """The chosen route cannot send what was asked (e.g. ``temperature`` or a hosted tool on ``siwc``).
+
+    Raised before any network call; ``field`` names the parameter or tool type.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -85,6 +85,8 @@ def test_import_is_light() -> None:
         "oauth_codex.openai",
         "httpx2",
         "filelock",
+        "jwt",
+        "cryptography",
     ):
         assert not {m for m in loaded if m == heavy or m.startswith(heavy + ".")}, heavy
 

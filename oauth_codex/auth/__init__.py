@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from ._manage import LogoutResult, import_codex_cli_auth, logout, refresh, remove_profile
     from ._profiles import list_profiles, profile_dir, resolve_profile_name, use_profile
     from ._provider import OAuthTokenProvider
+    from ._siwc_login import SiwcLogoutResult, asiwc_login, siwc_login, siwc_logout
+    from ._siwc_provider import SiwcTokenProvider
+    from ._siwc_store import SiwcCredentials, SiwcStore
+    from ._siwc_wire import SiwcConfig
 
 __all__ = [
     "AccessToken",
@@ -44,11 +48,17 @@ __all__ = [
     "MemoryTokenStore",
     "OAuthConfig",
     "OAuthTokenProvider",
+    "SiwcConfig",
+    "SiwcCredentials",
+    "SiwcLogoutResult",
+    "SiwcStore",
+    "SiwcTokenProvider",
     "StaticTokenProvider",
     "TokenData",
     "TokenProvider",
     "TokenStore",
     "alogin",
+    "asiwc_login",
     "decode_jwt_claims",
     "default_token_store",
     "import_codex_cli_auth",
@@ -59,6 +69,8 @@ __all__ = [
     "refresh",
     "remove_profile",
     "resolve_profile_name",
+    "siwc_login",
+    "siwc_logout",
     "use_profile",
     "validate_profile_name",
 ]
@@ -81,6 +93,14 @@ _LAZY = {
     "resolve_profile_name": "._profiles",
     "use_profile": "._profiles",
     "OAuthTokenProvider": "._provider",
+    "SiwcLogoutResult": "._siwc_login",
+    "asiwc_login": "._siwc_login",
+    "siwc_login": "._siwc_login",
+    "siwc_logout": "._siwc_login",
+    "SiwcTokenProvider": "._siwc_provider",
+    "SiwcCredentials": "._siwc_store",
+    "SiwcStore": "._siwc_store",
+    "SiwcConfig": "._siwc_wire",
 }
 
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())

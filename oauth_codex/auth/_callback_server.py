@@ -81,7 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.server.owner
         parts = urlsplit(self.path)
-        if parts.path == owner.callback_path:
+        if parts.path == owner.callback_path and owner.required_host not in (None, self.headers.get("Host")):
+            self._send(404, b"Not found", content_type="text/plain; charset=utf-8")  # DNS rebinding, wrong host
+        elif parts.path == owner.callback_path:
             owner.handle_callback(self, parse_qs(parts.query, keep_blank_values=True))
         elif parts.path == "/success":
             self._send(200, _page("Signed in", owner.success_message))
@@ -108,6 +110,10 @@ class CallbackServer:
         self._expected_state = expected_state
         self._lock = threading.Lock()
         self._code: str | None = None
+        #: the callback's query parameters once a code arrived (the SIWC route reads ``client_id`` from them)
+        self.params: dict[str, list[str]] = {}
+        #: when set, callbacks must carry exactly this ``Host`` header (else 404, and the wait goes on)
+        self.required_host: str | None = None
         self._error: LoginError | None = None
         self._exchange_error: LoginError | None = None
         self.code_ready = threading.Event()  # a code arrived, or the login failed
@@ -150,6 +156,7 @@ class CallbackServer:
                 handler._send(400, _page("Login already handled", "This login attempt has already finished."))
                 return
             self._code = code
+            self.params = params
             self.code_ready.set()
         if not self.exchange_done.wait(_EXCHANGE_WAIT):
             handler._send(504, _page("Sign-in timed out", "The app did not finish the sign-in; try again."))

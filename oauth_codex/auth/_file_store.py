@@ -19,7 +19,7 @@ from ._document import parse_token_document
 from ._log import get_logger
 from ._tokens import TokenData
 
-__all__ = ["FileTokenStore", "ensure_private_dir"]
+__all__ = ["FileTokenStore", "ensure_private_dir", "write_private_file"]
 
 log = get_logger(__name__)
 
@@ -81,6 +81,39 @@ def _replace(source: str, target: Path) -> None:
             if os.name != "nt" or attempt == 9:
                 raise
             time.sleep(0.05)
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically with mode 0600 in a 0700 directory (temp file, fsync,
+    ``os.replace``, directory fsync). Raises ``TokenStoreError`` naming the file when it cannot be written."""
+    parent = path.parent
+    tmp_name: str | None = None
+    try:
+        ensure_private_dir(parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        try:
+            if _POSIX:
+                os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        _replace(tmp_name, path)
+        tmp_name = None
+        _fsync_dir(parent)
+    except OSError as exc:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        raise TokenStoreError(
+            f"Cannot write the token file {path} ({exc.strerror or type(exc).__name__}). Check that "
+            f"{parent} is writable, or set CODEX_OAUTH_HOME to a writable directory.",
+            path=str(path),
+        ) from None
 
 
 class FileTokenStore:
@@ -188,38 +221,14 @@ class FileTokenStore:
 
     def save(self, tokens: TokenData) -> None:
         """Write ``tokens`` atomically (0600). Raises ``TokenStoreError`` when the file cannot be written."""
-        parent = self.path.parent
-        tmp_name: str | None = None
+        doc = tokens.to_auth_json()
         try:
-            ensure_private_dir(parent)
-            doc = tokens.to_auth_json()
-            for key, value in (self._existing_document() or {}).items():
-                doc.setdefault(key, value)  # keep keys other tools wrote (SPEC §1.10)
-            text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=parent)
-            try:
-                if _POSIX:
-                    os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
-                raise
-            _replace(tmp_name, self.path)
-            tmp_name = None
-            _fsync_dir(parent)
-        except OSError as exc:
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
-            raise TokenStoreError(
-                f"Cannot write the token file {self.path} ({exc.strerror or type(exc).__name__}). Check that "
-                f"{parent} is writable, or set CODEX_OAUTH_HOME to a writable directory.",
-                path=str(self.path),
-            ) from None
+            existing = self._existing_document() or {}
+        except OSError:
+            existing = {}  # e.g. the parent is not a directory: the write below names the problem
+        for key, value in existing.items():
+            doc.setdefault(key, value)  # keep keys other tools wrote (SPEC §1.10)
+        write_private_file(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
     def delete(self) -> None:
         """Remove the file (nothing happens when it does not exist)."""

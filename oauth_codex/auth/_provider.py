@@ -20,7 +20,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -41,6 +41,7 @@ __all__ = ["OAuthTokenProvider"]
 log = get_logger(__name__)
 
 Reason = Literal["ensure", "rejected", "force"]
+_T = TypeVar("_T")
 
 
 class OAuthTokenProvider:
@@ -296,7 +297,7 @@ class OAuthTokenProvider:
         return await alogin(self.config, store=self.store, http_client=self._async_http_client)
 
 
-async def _finish_despite_cancel(work: Coroutine[Any, Any, TokenData]) -> TokenData:
+async def _finish_despite_cancel(work: Coroutine[Any, Any, _T]) -> _T:
     """Await ``work`` to the end even when the caller is cancelled, then re-raise the cancellation.
 
     Once a refresh request is sent the server may already have rotated the refresh token: abandoning the

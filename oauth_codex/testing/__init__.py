@@ -1,4 +1,5 @@
-"""Offline emulator of the ChatGPT auth server and the Codex backend, for tests and demos.
+"""Offline emulators for tests and demos: the ChatGPT auth server and Codex backend (:class:`CodexEmulator`),
+and the "Sign in with ChatGPT" auth server and ``/v1`` API of the ``siwc`` route (:class:`SiwcEmulator`).
 
 >>> from oauth_codex.testing import CodexEmulator
 >>> with CodexEmulator() as emu:          # doctest: +SKIP
@@ -43,12 +44,19 @@ Where the SPEC is uncertain, the emulator picks the stricter behaviour (or a swi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_getattr
 from ._emulator import CodexEmulator
 from ._events import StreamOptions
 from ._inprocess import EmulatorTransport
 from ._model import AnswerSettings
 from ._serve import serve
 from ._server import RecordedRequest
+
+if TYPE_CHECKING:
+    from ._siwc_emulator import SiwcBrowser, SiwcEmulator
+    from ._siwc_state import SIWC_MODELS, SiwcQuirks
 from ._state import DEFAULT_MODELS, FREE_PLAN_MODELS
 
 __all__ = [
@@ -58,6 +66,20 @@ __all__ = [
     "CodexEmulator",
     "EmulatorTransport",
     "RecordedRequest",
+    "SIWC_MODELS",
+    "SiwcBrowser",
+    "SiwcEmulator",
+    "SiwcQuirks",
     "StreamOptions",
     "serve",
 ]
+
+# the SIWC emulator needs PyJWT and cryptography (the ``siwc`` extra): loaded on first use
+_LAZY = {
+    "SiwcBrowser": "._siwc_emulator",
+    "SiwcEmulator": "._siwc_emulator",
+    "SIWC_MODELS": "._siwc_state",
+    "SiwcQuirks": "._siwc_state",
+}
+
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -108,6 +108,7 @@ class StreamReply:
     ``stall_after``: pause ``stall_seconds`` before that event. ``delta_delay``: pause after each delta.
     ``raw_inserts``: ``(index, bytes)`` pairs written verbatim before event ``index`` (after the last event
     when ``index`` is past the end), e.g. malformed SSE lines or bytes that are not UTF-8.
+    ``content_type``: ``None`` sends no ``Content-Type`` header at all.
     """
 
     events: list[dict[str, Any]]
@@ -120,6 +121,7 @@ class StreamReply:
     cut_mode: Literal["drop", "end"] = "end"
     status: int = 200
     raw_inserts: list[tuple[int, bytes]] = field(default_factory=list)
+    content_type: str | None = "text/event-stream; charset=utf-8"
 
 
     @property
@@ -322,7 +324,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write_stream(self, reply: StreamReply) -> None:
         self.send_response(reply.status)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        if reply.content_type is not None:  # the SIWC route can send valid SSE without a Content-Type
+            self.send_header("Content-Type", reply.content_type)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         for key, value in reply.headers:

@@ -1,4 +1,4 @@
-"""pytest plugin (auto-registered through the ``pytest11`` entry point): the ``codex_emulator`` fixture.
+"""pytest plugin (auto-registered through ``pytest11``): the ``codex_emulator`` and ``siwc_emulator`` fixtures.
 
 Kept import-light: the emulator loads only when a test asks for the fixture.
 """
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from . import CodexEmulator
+    from . import CodexEmulator, SiwcEmulator
 
 
 @pytest.fixture
@@ -20,4 +20,13 @@ def codex_emulator() -> Iterator[CodexEmulator]:
     from . import CodexEmulator
 
     with CodexEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def siwc_emulator() -> Iterator[SiwcEmulator]:
+    """A running :class:`~oauth_codex.testing.SiwcEmulator` ("Sign in with ChatGPT" route), stopped after the test."""
+    from . import SiwcEmulator
+
+    with SiwcEmulator() as emulator:
         yield emulator
