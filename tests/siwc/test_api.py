@@ -111,8 +111,9 @@ def test_web_search_is_passed_through(emu: SiwcEmulator, llm: CodexOAuthLLM) -> 
 
 
 def test_store_true_is_refused_clearly(emu: SiwcEmulator, llm: CodexOAuthLLM) -> None:
-    with pytest.raises(UnsupportedOnRouteError, match="store=True"):
+    with pytest.raises(ValueError, match="store=True"):  # the shared builder refuses it on both routes
         llm.generate(prompt="x", store=True)
+    assert emu.requests_to("/v1/responses") == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -270,15 +271,19 @@ def test_other_routes_are_route_not_supported(emu: SiwcEmulator, signed_in: Siwc
 
 
 def test_models_sends_client_version_filters_listed_and_keeps_the_order(emu: SiwcEmulator, llm: CodexOAuthLLM) -> None:
-    assert llm.list_models() == ["gpt-6-astra", "gpt-6.1-sol", "gpt-5.6-luna"]
+    models = llm.list_models()
+    assert [m.slug for m in models] == ["gpt-6-astra", "gpt-6.1-sol", "gpt-5.6-luna"]
+    assert models[0].display_name == "GPT-6 Astra" and models[0].context_window == 272000
+    assert "max" in models[0].supported_reasoning_efforts
     assert emu.requests_to("/v1/models")[-1].query["client_version"] == "0.160.0"
+    assert [m.slug for m in llm.list_models(include_hidden=True)][-1] == "gpt-reserve"
 
 
 async def test_async_generate_and_stream(emu: SiwcEmulator, llm: CodexOAuthLLM) -> None:
     assert "Emulator reply" in await llm.agenerate(prompt="async hi")
     chunks = [c async for c in llm.agenerate_stream(prompt="async stream")]
     assert "".join(chunks).startswith("Emulator reply")
-    assert await llm.alist_models() == ["gpt-6-astra", "gpt-6.1-sol", "gpt-5.6-luna"]
+    assert [m.slug for m in await llm.alist_models()] == ["gpt-6-astra", "gpt-6.1-sol", "gpt-5.6-luna"]
 
 
 def test_route_from_the_environment_and_auto(
