@@ -233,7 +233,8 @@ def _add_profile_commands(commands: Any) -> None:
         "list",
         help="show every profile: account, plan, workspace, route, token expiry (no secrets)",
         description="Show every profile kept here with its account e-mail, plan, workspace, route and "
-        "access-token expiry; `*` marks the current one. Never prints a token.",
+        "access-token expiry; `*` marks the one a command without --profile uses (CODEX_OAUTH_PROFILE, else "
+        "the current profile, else 'default'). Never prints a token.",
     )
     listing.add_argument("--json", action="store_true", help="print the profiles as JSON")
     use = actions.add_parser(
@@ -634,21 +635,29 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     from .errors import TokenStoreError
 
     config = _config(args)
+    chosen = config.profile_name  # CODEX_OAUTH_PROFILE: beats the current profile in this environment
     if args.profile_command == "use":
         use_profile(args.name, config)
         _err(f"Profile {args.name!r} is now the current profile.")
+        if chosen is not None and chosen != args.name:
+            _err(f"Note: CODEX_OAUTH_PROFILE={chosen} still selects profile {chosen!r} where it is set.")
         return EXIT_OK
     if args.profile_command == "remove":
+        if args.name not in list_profiles(config):
+            _err(f"There is no profile {args.name!r} here; nothing to remove.")
+            return EXIT_OK
         result = remove_profile(args.name, config, revoke=args.revoke)
         if not result:
-            _err(f"Profile {args.name!r} had no login here; its files are removed.")
+            _err(f"Removed profile {args.name!r} (it had no login).")
         elif result.revocation_error is not None:
             _err(f"Removed profile {args.name!r}; revoking its login failed ({result.revocation_error}).")
             return EXIT_FAILURE
         else:
             _err(f"Removed profile {args.name!r}" + (" and revoked its login." if result.revoked else "."))
         return EXIT_OK
-    current = current_profile(config) or "default"
+    current = chosen or current_profile(config) or "default"  # what a command without --profile uses here
+    if chosen is not None:
+        _err(f"CODEX_OAUTH_PROFILE={chosen} selects the profile marked current in this environment.")
     rows: list[dict[str, Any]] = []
     for name in list_profiles(config):
         row: dict[str, Any] = {"name": name, "current": name == current, "logged_in": False}

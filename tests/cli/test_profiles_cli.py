@@ -133,6 +133,12 @@ def test_two_profiles_side_by_side_through_the_cli(
     assert (home() / "profiles" / "work" / "rate_limits.json").exists()
     assert not (home() / "rate_limits.json").exists()
     monkeypatch.setenv("CODEX_OAUTH_PROFILE", "default")
+    assert main(["profile", "list"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("* default:") and "\n  work:" in captured.out
+    assert "CODEX_OAUTH_PROFILE=default selects" in captured.err
+    assert main(["profile", "use", "work"]) == 0
+    assert "CODEX_OAUTH_PROFILE=default still selects profile 'default'" in capsys.readouterr().err
     assert main(["chat", "hello"]) == 0
     assert (home() / "rate_limits.json").exists()
     assert main(["chat", "hello", "--profile", "work"]) == 0
@@ -165,6 +171,9 @@ def test_profile_use_of_an_unknown_profile_fails_clearly(
     assert "no profile 'ghost'" in err and "oauth-codex login --profile ghost" in err
     assert main(["profile", "list"]) == 0
     assert capsys.readouterr().out == "* default: not logged in\n"
+    assert main(["profile", "remove", "ghost"]) == 0
+    assert "There is no profile 'ghost' here; nothing to remove." in capsys.readouterr().err
+    assert not (home() / "profiles" / "ghost").exists()
 
 
 def test_logging_in_to_an_account_another_profile_holds_fails_without_a_terminal(
