@@ -16,7 +16,7 @@ Commands::
     oauth-codex profile remove NAME [--no-revoke]        log NAME out (revoking) and delete its files
     oauth-codex --version
 
-``--profile NAME`` on login, status, logout, import-codex-auth, chat, models and usage picks one of several
+``--profile NAME`` on login, status, logout, import-codex-auth, chat, models, usage and doctor picks one of several
 logins (default: ``CODEX_OAUTH_PROFILE``, else the profile of ``profile use``, else ``default``).
 
 Configuration comes from the ``CODEX_OAUTH_*`` environment variables (see ``oauth_codex.auth.OAuthConfig``).

@@ -218,3 +218,17 @@ def test_import_codex_auth_into_a_profile_refuses_a_second_copy(
     assert main(["import-codex-auth"]) == 1  # into "default": the same refresh token twice is refused
     assert "already logged in as profile 'work'" in capsys.readouterr().err
     assert stored() is None
+
+
+def test_doctor_checks_the_chosen_profile(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu.set_login_account("me@work.example", "team", workspace="Acme Corp")
+    assert login(capsys, monkeypatch, "--profile", "work")[0] == 0
+    assert main(["doctor", "--help"]) == 0
+    assert "--profile NAME" in capsys.readouterr().out
+    main(["doctor", "--profile", "work", "--json"])
+    report = capsys.readouterr().out
+    assert "profile 'work'" in report and str(home() / "profiles" / "work") in report
+    main(["doctor", "--json"])
+    assert "profile 'work'" not in capsys.readouterr().out  # default has no login here
