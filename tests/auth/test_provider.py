@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from oauth_codex._catalog import CODEX_CLIENT_VERSION
 from oauth_codex.auth import (
     AccessToken,
     FileTokenStore,
@@ -42,7 +43,8 @@ def provider(emu: CodexEmulator, store: object, **kwargs: object) -> OAuthTokenP
 
 def backend_accepts(emu: CodexEmulator, token: AccessToken) -> bool:
     headers = {"Authorization": f"Bearer {token.token}", "ChatGPT-Account-ID": token.account_id or ""}
-    return httpx.get(f"{emu.base_url}/models", headers=headers, timeout=5).status_code == 200
+    url = f"{emu.base_url}/models?client_version={CODEX_CLIENT_VERSION}"  # the emulator requires a version
+    return httpx.get(url, headers=headers, timeout=5).status_code == 200
 
 
 def refresh_requests(emu: CodexEmulator) -> list[object]:
