@@ -472,7 +472,7 @@ def _print_usage(snapshot: UsageSnapshot, now: datetime, indent: str = "  ") -> 
 def _cmd_usage(args: argparse.Namespace) -> int:
     from .auth import default_token_store, list_profiles
     from .auth._profiles import with_profile
-    from .errors import CodexError
+    from .errors import MANAGE_USAGE_URL, CodexError, UnsupportedOnRouteError
 
     config = _config(args)
     if args.all_profiles:
@@ -480,10 +480,13 @@ def _cmd_usage(args: argparse.Namespace) -> int:
     else:
         targets = [(default_token_store(config).profile_name, config)]
     shown: list[tuple[str, UsageSnapshot]] = []
+    elsewhere: list[str] = []
     failed = False
     for name, profile_config in targets:
         try:
             shown.append((name, _fetch_usage(profile_config)))
+        except UnsupportedOnRouteError:  # the siwc route: no usage API, only ChatGPT's usage page
+            elsewhere.append(name)
         except CodexError as exc:
             if not args.all_profiles:
                 raise
@@ -491,8 +494,11 @@ def _cmd_usage(args: argparse.Namespace) -> int:
             failed = True
     if args.json:
         docs = [{"profile": name, **snap.model_dump(mode="json", exclude={"raw"})} for name, snap in shown]
+        docs += [{"profile": name, "route": "siwc", "manage_url": MANAGE_USAGE_URL} for name in elsewhere]
         print(json.dumps(docs if args.all_profiles else docs[0], indent=2))
     else:
+        for name in elsewhere:
+            print(f"Profile {name!r} uses the siwc route, which reports no usage: see {MANAGE_USAGE_URL}")
         now = datetime.now(UTC)
         for name, snapshot in shown:
             where = "the usage endpoint" if snapshot.source == "usage_endpoint" else "the last response's headers"
@@ -517,12 +523,12 @@ def _logged_in(config: OAuthConfig, profile: str) -> bool:
 def _fetch_usage(config: OAuthConfig) -> UsageSnapshot:
     """The live usage of ``config``'s login; when the endpoint fails, the last recorded response's."""
     from .client import CodexOAuthLLM
-    from .errors import AuthError, CodexError
+    from .errors import AuthError, CodexError, UnsupportedOnRouteError
 
     with CodexOAuthLLM(oauth_config=config, interactive=False) as llm:
         try:
             return llm.usage()
-        except AuthError:
+        except (AuthError, UnsupportedOnRouteError):
             raise
         except CodexError as exc:
             recorded = _recorded_usage(config)

@@ -868,8 +868,10 @@ class CodexOAuthLLM:
         """How much of the plan's usage windows is used (``GET .../backend-api/wham/usage``).
 
         When the endpoint fails, the snapshot comes from the ``x-codex-*`` headers of this client's last
-        response (``source="headers"``); with no response yet, the endpoint's error is raised.
+        response (``source="headers"``); with no response yet, the endpoint's error is raised. The ``siwc``
+        route has no usage API: :class:`UnsupportedOnRouteError` points to ChatGPT's usage settings.
         """
+        self._check_usage_route()
         try:
             provider = self.token_provider
             token = provider.get_token()
@@ -883,6 +885,7 @@ class CodexOAuthLLM:
 
     async def ausage(self) -> UsageSnapshot:
         """Async :meth:`usage`."""
+        self._check_usage_route()
         try:
             provider = self.token_provider
             token = await provider.aget_token()
@@ -893,6 +896,16 @@ class CodexOAuthLLM:
         except httpx.HTTPError as exc:
             return self._usage_fallback(_unreachable(exc))
         return self._usage_answer(resp)
+
+    def _check_usage_route(self) -> None:
+        if self.route == "siwc":  # SIWC.md §13: no usage API there, and wham/usage is off limits
+            from .errors import MANAGE_USAGE_URL, UnsupportedOnRouteError
+
+            raise UnsupportedOnRouteError(
+                "The siwc route has no usage API (its limits are not reported to apps): see and manage your "
+                f"plan usage at {MANAGE_USAGE_URL}.",
+                field="usage",
+            )
 
     def _usage_answer(self, resp: httpx.Response) -> UsageSnapshot:
         self._note_rate_limits(resp.headers)

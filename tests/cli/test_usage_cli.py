@@ -143,3 +143,14 @@ def test_bad_budget_variable_is_a_clear_failure(
     err = capsys.readouterr().err
     assert "CODEX_OAUTH_USAGE_BUDGET='most'" in err and "Traceback" not in err
     assert emu.responses_requests == []
+
+
+def test_usage_on_the_siwc_route_prints_the_usage_page(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODEX_OAUTH_ROUTE", "siwc")
+    assert main(["usage"]) == 0
+    assert "siwc route, which reports no usage: see https://chatgpt.com/settings/usage" in capsys.readouterr().out
+    assert main(["usage", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["manage_url"] == "https://chatgpt.com/settings/usage"
+    assert emu.usage_requests == []

@@ -230,3 +230,21 @@ def test_stream_waits_only_before_output(emu: CodexEmulator) -> None:
     assert "streamed" in "".join(stream)
     assert [r.status for r in emu.responses_requests][-1] == 200
     llm.close()
+
+
+# ------------------------------------------------------------------------------------------ siwc
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_siwc_route_has_no_usage_api(mode: str) -> None:
+    from oauth_codex.errors import UnsupportedOnRouteError
+    from oauth_codex.testing import SiwcEmulator
+
+    with SiwcEmulator() as emu:
+        llm = emu.client()
+        assert llm.route == "siwc"
+        with pytest.raises(UnsupportedOnRouteError, match="https://chatgpt.com/settings/usage") as info:
+            llm.usage() if mode == "sync" else await llm.ausage()
+        assert info.value.field == "usage"
+        assert not [r for r in emu.requests if "usage" in r.path]  # wham/usage is off limits on this route
+        await llm.aclose()
