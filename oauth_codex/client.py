@@ -988,6 +988,7 @@ class CodexOAuthLLM:
             await self.ausage()
         except CodexError:
             pass  # the re-sent request will tell
+
     def _cache_path(self, account_id: str | None) -> Path:
         """``<profile dir>/models/<account>.json``: each profile (and account) has its own catalog."""
         from .auth._profiles import profile_dir
