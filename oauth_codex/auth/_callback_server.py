@@ -1,7 +1,12 @@
 """The loopback HTTP server that receives the browser's redirect during a login (SPEC §1.1, §1.4).
 
 It binds ``127.0.0.1`` on the redirect URI's port (``0`` picks a free port, for tests and emulators that
-allow it). ``GET <callback path>`` is handled in the Codex CLI's order: ``state`` first (400 ``State
+allow it) and ``::1`` on the same port where the machine has IPv6: a browser may resolve ``localhost`` to
+either, and another program listening on ``[::1]:<port>`` would otherwise receive the code (so a taken
+``::1`` port fails fast like a taken ``127.0.0.1`` one). Requests must name ``localhost:<port>`` /
+``127.0.0.1:<port>`` / ``[::1]:<port>`` as ``Host`` (a DNS-rebinding page cannot), idle connections are
+closed after :data:`CONNECTION_TIMEOUT` seconds, and ``/cancel`` is refused when a browser marks it
+cross-site. ``GET <callback path>`` is handled in the Codex CLI's order: ``state`` first (400 ``State
 mismatch`` and keep listening), then ``error=…``, then a missing ``code``; a good code is handed to the login
 flow, which exchanges it and tells the server how it went; the browser is then redirected to ``/success``.
 ``GET /cancel`` aborts the login (a newer login on the same port asks an older one to stop); else 404.
@@ -9,7 +14,9 @@ flow, which exchanges it and tells the server how it went; the browser is then r
 
 from __future__ import annotations
 
+import errno
 import html
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +40,8 @@ FALLBACK_PORT = 1457
 _CANCEL_RETRIES = 10
 _CANCEL_RETRY_DELAY = 0.2
 _EXCHANGE_WAIT = 120.0
+#: seconds a connection may sit idle (no complete request) before the server closes it
+CONNECTION_TIMEOUT = 10.0
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}}</style>
@@ -51,9 +60,34 @@ class _Server(ThreadingHTTPServer):
     owner: CallbackServer
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    timeout = CONNECTION_TIMEOUT  # socket timeout: an idle connection no longer holds a thread forever
+
+    def _host_ok(self) -> bool:
+        """DNS rebinding: a page on another name that resolves to 127.0.0.1 sends its own ``Host``."""
+        port = self.server.owner.port
+        host = (self.headers.get("Host") or "").strip().lower()
+        allowed = {f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"}
+        if port == 80:
+            allowed |= {"localhost", "127.0.0.1", "[::1]"}
+        return host in allowed
+
+    def _cross_site(self) -> bool:
+        """A request a browser sent on behalf of another site (``Sec-Fetch-Site``, ``Origin``)."""
+        site = (self.headers.get("Sec-Fetch-Site") or "").strip().lower()
+        if site and site not in ("none", "same-origin"):
+            return True
+        origin = (self.headers.get("Origin") or "").strip().lower()
+        if not origin:
+            return False
+        port = self.server.owner.port
+        return origin not in {f"http://localhost:{port}", f"http://127.0.0.1:{port}", f"http://[::1]:{port}"}
 
     def log_message(self, format: str, *args: Any) -> None:
         # The default writes the request line (with ?code=…&state=…) to stderr: never do that.
@@ -81,13 +115,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         owner = self.server.owner
         parts = urlsplit(self.path)
-        if parts.path == owner.callback_path and owner.required_host not in (None, self.headers.get("Host")):
+        if not self._host_ok():
+            self._send(400, b"Unexpected Host header", content_type="text/plain; charset=utf-8")
+        elif parts.path == owner.callback_path and owner.required_host not in (None, self.headers.get("Host")):
             self._send(404, b"Not found", content_type="text/plain; charset=utf-8")  # DNS rebinding, wrong host
         elif parts.path == owner.callback_path:
             owner.handle_callback(self, parse_qs(parts.query, keep_blank_values=True))
         elif parts.path == "/success":
             self._send(200, _page("Signed in", owner.success_message))
             owner.success_served.set()
+        elif parts.path == "/cancel" and self._cross_site():
+            self._send(403, b"Cross-site request refused", content_type="text/plain; charset=utf-8")
         elif parts.path == "/cancel":
             self._send(200, b"Login cancelled", content_type="text/plain; charset=utf-8")
             owner.fail(
@@ -102,9 +140,14 @@ class _Handler(BaseHTTPRequestHandler):
 class CallbackServer:
     """A running loopback server for one login attempt; use :func:`bind_callback_server` to create it."""
 
-    def __init__(self, httpd: _Server, redirect_uri: str, expected_state: str) -> None:
+    def __init__(
+        self, httpd: _Server, redirect_uri: str, expected_state: str, httpd6: _Server | None = None
+    ) -> None:
         self._httpd = httpd
+        self._httpd6 = httpd6
         httpd.owner = self
+        if httpd6 is not None:
+            httpd6.owner = self
         self.redirect_uri = redirect_uri
         self.callback_path = urlsplit(redirect_uri).path or "/"
         self._expected_state = expected_state
@@ -122,10 +165,15 @@ class CallbackServer:
         self.success_message = (
             "You are signed in to oauth-codex. You can close this tab and return to your app."
         )
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="oauth-codex-login", daemon=True
-        )
-        self._thread.start()
+        self._threads = [
+            threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="oauth-codex-login", daemon=True
+            )
+            for server in (httpd, httpd6)
+            if server is not None
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def __repr__(self) -> str:
         return f"CallbackServer(redirect_uri={self.redirect_uri!r})"
@@ -192,16 +240,37 @@ class CallbackServer:
 
     def close(self) -> None:
         self.exchange_done.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        for server in (self._httpd, self._httpd6):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
 
 
-def _try_bind(port: int) -> _Server | None:
-    try:
-        return _Server(("127.0.0.1", port), _Handler)
-    except OSError:
-        return None
+_NO_IPV6 = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, getattr(errno, "EPROTONOSUPPORT", -1)}
+
+
+def _try_bind(port: int) -> tuple[_Server, _Server | None] | None:
+    """``127.0.0.1:port`` and ``[::1]:<the same port>`` (``None`` for ``::1`` where there is no IPv6).
+
+    ``None`` when either address is taken: a browser resolving ``localhost`` to the taken one would hand the
+    code to whatever listens there.
+    """
+    for _ in range(5 if port == 0 else 1):  # port 0: the free IPv4 port may be taken on ::1, pick again
+        try:
+            v4 = _Server(("127.0.0.1", port), _Handler)
+        except OSError:
+            return None
+        if not socket.has_ipv6:
+            return v4, None
+        try:
+            return v4, _Server6(("::1", int(v4.server_address[1])), _Handler)
+        except OSError as exc:
+            if exc.errno in _NO_IPV6:
+                return v4, None  # no IPv6 loopback here: localhost can only mean 127.0.0.1
+            v4.server_close()
+    return None
 
 
 def _with_port(redirect_uri: str, port: int) -> str:
@@ -212,8 +281,8 @@ def _with_port(redirect_uri: str, port: int) -> str:
 
 def _port_in_use(port: int) -> LoginError:
     return LoginError(
-        f"Port {port} on 127.0.0.1 is in use, so the login callback server cannot start (another login or "
-        "program holds it). Log in without the callback server: `oauth-codex login --paste` (or "
+        f"Port {port} on localhost (127.0.0.1 or ::1) is in use, so the login callback server cannot start "
+        "(another login or program holds it). Log in without the callback server: `oauth-codex login --paste` (or "
         "`oauth-codex login --device`), or free the port.",
         code="port_in_use",
     )
@@ -238,8 +307,8 @@ def bind_callback_server(redirect_uri: str, expected_state: str) -> Flow[Callbac
     if port == DEFAULT_PORT:
         candidates.append(FALLBACK_PORT)
     for index, candidate in enumerate(candidates):
-        httpd = _try_bind(candidate)
-        if httpd is None and index == 0 and candidate != 0:
+        bound = _try_bind(candidate)
+        if bound is None and index == 0 and candidate != 0:
             try:
                 reply = yield Http(HttpRequest("GET", f"http://127.0.0.1:{candidate}/cancel", timeout=1.0))
                 cancelled = reply.status == 200
@@ -248,12 +317,13 @@ def bind_callback_server(redirect_uri: str, expected_state: str) -> Flow[Callbac
             if cancelled:
                 for _ in range(_CANCEL_RETRIES):
                     yield Sleep(_CANCEL_RETRY_DELAY)
-                    httpd = _try_bind(candidate)
-                    if httpd is not None:
+                    bound = _try_bind(candidate)
+                    if bound is not None:
                         break
-        if httpd is not None:
+        if bound is not None:
+            httpd, httpd6 = bound
             actual = int(httpd.server_address[1])
             uri = redirect_uri if actual == port else _with_port(redirect_uri, actual)
-            log.debug("login callback server listening on 127.0.0.1:%d", actual)
-            return CallbackServer(httpd, uri, expected_state)
+            log.debug("login callback server listening on 127.0.0.1:%d%s", actual, " and ::1" if httpd6 else "")
+            return CallbackServer(httpd, uri, expected_state, httpd6)
     raise _port_in_use(port)

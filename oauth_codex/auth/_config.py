@@ -48,11 +48,11 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
-def url_problem(value: str, *, carries_secrets: bool = True) -> str | None:
+def url_problem(value: str) -> str | None:
     """What is wrong with ``value`` as a server URL, or ``None``.
 
-    It must be an absolute ``http``/``https`` URL with a host; when tokens or codes travel to it
-    (``carries_secrets``), plain ``http`` is only allowed for a loopback host.
+    It must be an absolute ``http``/``https`` URL with a host and a valid port; tokens and codes travel to it,
+    so plain ``http`` is only allowed for a loopback host.
     """
     import httpx
 
@@ -64,13 +64,14 @@ def url_problem(value: str, *, carries_secrets: bool = True) -> str | None:
         return "is not an absolute http(s) URL such as https://host/path"
     if url.port is not None and not 0 <= url.port < 65536:  # 0: an ephemeral loopback redirect port
         return f"has an invalid port ({url.port})"
-    if carries_secrets and url.scheme == "http" and not is_loopback_host(url.host):
+    if url.scheme == "http" and not is_loopback_host(url.host):
         return "must use https (tokens go there, and plain http is only allowed for a loopback host such as 127.0.0.1)"
     return None
 
 
 def _is_url_field(name: str) -> bool:
-    return name.endswith(("_url", "_endpoint", "_uri")) or name == "issuer"
+    """Server URLs (``*_url``, ``*_endpoint``, ``issuer``); the redirect URI is checked by the login that uses it."""
+    return name.endswith(("_url", "_endpoint")) or name == "issuer"
 
 
 def _config_error(exc: ValidationError, names: Mapping[str, str], values: Mapping[str, Any]) -> ConfigError:
@@ -121,10 +122,10 @@ class OAuthConfig(BaseModel):
     @field_validator("*")
     @classmethod
     def _check_url(cls, value: Any, info: ValidationInfo) -> Any:
-        """Every URL field: absolute http(s); https unless the host is loopback (the redirect URI excepted)."""
+        """Every server URL: absolute http(s) with a host and valid port; https unless the host is loopback."""
         name = info.field_name or ""
         if isinstance(value, str) and _is_url_field(name):
-            problem = url_problem(value, carries_secrets=name != "redirect_uri")
+            problem = url_problem(value)
             if problem is not None:
                 raise ValueError(problem)
         return value

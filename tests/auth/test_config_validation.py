@@ -23,7 +23,6 @@ from oauth_codex.errors import ConfigError
         ("CODEX_OAUTH_TOKEN_ENDPOINT", "auth.openai.com/oauth/token", "absolute http(s) URL"),
         ("CODEX_OAUTH_AUTHORIZATION_ENDPOINT", "https://", "absolute http(s) URL"),
         ("CODEX_OAUTH_DISCOVERY_URL", "file:///etc/passwd", "absolute http(s) URL"),
-        ("CODEX_OAUTH_REDIRECT_URI", "localhost:1455/auth/callback", "absolute http(s) URL"),
     ],
 )
 def test_an_invalid_variable_is_one_sentence_naming_it(variable: str, value: str, says: str) -> None:
