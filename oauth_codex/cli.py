@@ -43,6 +43,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .auth import OAuthConfig, TokenData
+    from .client import Route
     from .types import RateLimits, UsageSnapshot
 
 __all__ = ["build_parser", "main"]
@@ -54,6 +55,15 @@ EXIT_INTERRUPTED = 130
 
 RATE_LIMITS_FILE = "rate_limits.json"
 #: the commands that act on one login and take ``--profile NAME``
+#: commands that take ``--route`` (and its choices)
+ROUTE_COMMANDS = {
+    "login": ("codex", "siwc"),
+    "logout": ("codex", "siwc"),
+    "chat": ("codex", "siwc", "auto"),
+    "models": ("codex", "siwc", "auto"),
+    "emulator": ("codex", "siwc"),
+    "demo": ("codex", "siwc"),
+}
 PROFILE_COMMANDS = ("login", "status", "logout", "import-codex-auth", "chat", "models", "usage", "doctor")
 
 
@@ -100,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="show a code to enter at the auth server's device page (no callback needed)",
     )
     login.set_defaults(mode="auto")
+    login.add_argument(
+        "--enable-plan",
+        action="store_true",
+        help="with --route siwc: ask again for ChatGPT plan usage after it was declined (prompt=consent)",
+    )
     login.add_argument(
         "--timeout",
         type=float,
@@ -208,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
         "trip, narrating each step.",
     )
     _add_profile_commands(commands)
+    for name, choices in ROUTE_COMMANDS.items():
+        commands.choices[name].add_argument(
+            "--route",
+            choices=choices,
+            default=None,
+            help="codex: the Codex backend (default); siwc: the official \"Sign in with ChatGPT\" plan usage "
+            "on api.openai.com/v1" + (", auto: the profile's route" if "auto" in choices else "")
+            + " (default: $CODEX_OAUTH_ROUTE, else codex)",
+        )
     for name in PROFILE_COMMANDS:
         if name in commands.choices:
             commands.choices[name].add_argument(
@@ -389,8 +413,43 @@ def _status_doc(tokens: TokenData, location: str, config: OAuthConfig) -> dict[s
 # ------------------------------------------------------------------------------------------ commands
 
 
+def _route(args: argparse.Namespace) -> Route:
+    """``--route``, else ``$CODEX_OAUTH_ROUTE``, else ``codex`` (``auto`` only where the command takes it)."""
+    from .client import _route_choice
+
+    return _route_choice(getattr(args, "route", None))
+
+
+def _siwc_profile(args: argparse.Namespace) -> str:
+    from .auth._profiles import resolve_profile_name
+
+    return resolve_profile_name(_config(args))
+
+
+def _cmd_siwc_login(args: argparse.Namespace) -> int:
+    from .auth import SiwcConfig, siwc_login
+
+    config = SiwcConfig.from_env(home=_config(args).home)
+    siwc_login(
+        config,
+        profile=_siwc_profile(args),
+        mode=args.mode,
+        input_func=_ask,
+        output=sys.stderr,
+        timeout=args.timeout,
+        enable_plan=args.enable_plan,
+    )
+    return EXIT_OK
+
+
 def _cmd_login(args: argparse.Namespace) -> int:
     from .auth import login
+
+    if _route(args) == "siwc":
+        return _cmd_siwc_login(args)
+    if args.enable_plan:
+        _err("oauth-codex login: --enable-plan applies to the siwc route only: add --route siwc.")
+        return EXIT_USAGE
 
     login(
         _config(args),
@@ -541,6 +600,13 @@ def _fetch_usage(config: OAuthConfig) -> UsageSnapshot:
 def _cmd_logout(args: argparse.Namespace) -> int:
     from .auth import logout
 
+    if _route(args) == "siwc":
+        from .auth import SiwcConfig, siwc_logout
+
+        outcome = siwc_logout(SiwcConfig.from_env(home=_config(args).home), profile=_siwc_profile(args))
+        _err(outcome.message)
+        return EXIT_OK if outcome.revoked or "nothing to do" in outcome.message else EXIT_FAILURE
+
     result = logout(_config(args), revoke=args.revoke)
     if not result:
         _err("Not logged in; nothing to remove.")
@@ -607,7 +673,12 @@ def _cmd_chat(args: argparse.Namespace) -> int:
             "max_wait": args.wait_for_reset,
             "on_wait": Countdown(sys.stderr, tty=sys.stderr.isatty()),
         }
-    with CodexOAuthLLM(model=args.model, oauth_config=config, instructions=args.instructions, **waiting) as llm:
+    route = _route(args)
+    if route == "siwc":
+        _err("Using ChatGPT plan · Manage usage: https://chatgpt.com/settings/usage")
+    with CodexOAuthLLM(
+        model=args.model, oauth_config=config, instructions=args.instructions, route=route, **waiting
+    ) as llm:
         try:
             if args.stream:
                 for chunk in llm.generate_stream(prompt=prompt):
@@ -626,7 +697,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
     from .client import CodexOAuthLLM
 
     config = _config(args)
-    with CodexOAuthLLM(oauth_config=config) as llm:
+    with CodexOAuthLLM(oauth_config=config, route=_route(args)) as llm:
         try:
             for info in llm.list_models():
                 print(info.slug)
@@ -703,6 +774,10 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .testing import serve
 
+    if _route(args) == "siwc":
+        from .testing import SiwcEmulator
+
+        return int(serve(args.host, args.port, emulator=SiwcEmulator(host=args.host, port=args.port)))
     return int(serve(args.host, args.port))
 
 
@@ -718,6 +793,10 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
+    if _route(args) == "siwc":
+        from ._demo_siwc import run_siwc_demo
+
+        return int(run_siwc_demo(out=sys.stdout))
     return int(run_demo(out=sys.stdout))
 
 

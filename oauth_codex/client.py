@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from ipaddress import ip_address
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, cast, overload
 from urllib.parse import urlsplit
 
 import httpx
@@ -221,14 +221,20 @@ class CodexOAuthLLM:
                 if self._route == "auto":
                     from .auth._siwc_store import SiwcStore
 
-                    record = SiwcStore(self.siwc_config).load("default")
+                    record = SiwcStore(self.siwc_config).load(self._siwc_profile())
                     usable = record is not None and record.status == "connected" and record.plan_enabled
-                    chosen = "siwc" if usable else "codex"
+                    chosen: Route = "siwc" if usable else "codex"
                     if chosen == "siwc":
                         self.base_url = (self._base_url_arg or self.siwc_config.api_base).rstrip("/")
                     _check_base_url(self.base_url)
                     self._route = chosen
         return "siwc" if self._route == "siwc" else "codex"
+
+    def _siwc_profile(self) -> str:
+        """The profile whose SIWC login this client uses (the same resolution as the Codex route's)."""
+        from .auth._profiles import resolve_profile_name
+
+        return resolve_profile_name(self._config)
 
     @property
     def siwc_config(self) -> SiwcConfig:
@@ -254,7 +260,9 @@ class CodexOAuthLLM:
                 if provider is None and self._route == "siwc":
                     from .auth._siwc_provider import SiwcTokenProvider
 
-                    provider = SiwcTokenProvider(self.siwc_config, interactive=self._interactive)
+                    provider = SiwcTokenProvider(
+                        self.siwc_config, profile=self._siwc_profile(), interactive=self._interactive
+                    )
                     self._token_provider = provider
                 elif provider is None:
                     provider = _oauth_provider(self._config, self._token_store, self._interactive)
@@ -1255,7 +1263,7 @@ def _warn_untrusted_host(base_url: str) -> None:
     )
 
 
-def _route_choice(route: str | None) -> str:
+def _route_choice(route: str | None) -> Route:
     """``route=`` (or ``CODEX_OAUTH_ROUTE``, default ``codex``), checked."""
     import os
 
@@ -1264,4 +1272,4 @@ def _route_choice(route: str | None) -> str:
         raise ValueError(
             f"route must be 'codex', 'siwc' or 'auto', not {chosen!r} (check route= or CODEX_OAUTH_ROUTE)."
         )
-    return chosen
+    return cast(Route, chosen)

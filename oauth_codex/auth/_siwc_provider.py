@@ -94,6 +94,11 @@ class SiwcTokenProvider:
         return f"SiwcTokenProvider(profile={self.profile!r}, store={self.store!r})"
 
     @property
+    def profile_name(self) -> str:
+        """The profile whose SIWC login this provider serves."""
+        return self.profile
+
+    @property
     def credentials(self) -> SiwcCredentials | None:
         """The record in use (secrets hidden in its repr); ``None`` before the first call."""
         return self._record
