@@ -10,6 +10,7 @@ with an ``x-models-etag`` header; the list is gated by ``client_version`` (model
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -78,8 +79,13 @@ BUILTIN_MODELS: tuple[dict[str, Any], ...] = (
 
 
 def builtin_catalog() -> list[ModelInfo]:
-    """The built-in model list (a fresh copy)."""
-    return parse_catalog({"models": list(BUILTIN_MODELS)})
+    """The built-in model list (a new list of shared, frozen entries)."""
+    return list(_builtin())
+
+
+@functools.cache
+def _builtin() -> tuple[ModelInfo, ...]:
+    return tuple(parse_catalog({"models": list(BUILTIN_MODELS)}))
 
 
 def client_version(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:

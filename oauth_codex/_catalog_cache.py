@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,13 @@ class CachedCatalog:
     etag: str | None
     client_version: str
     models: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def infos(self) -> list[ModelInfo]:
+        """The entries parsed (once per catalog: the request path reads it on every call)."""
+        from ._catalog import parse_catalog
+
+        return parse_catalog(self.models)
 
     def age(self, now: float) -> float:
         return max(0.0, now - self.fetched_at)

@@ -336,14 +336,16 @@ class CodexOAuthLLM:
         _check_tool_pairs(body["input"])
         if self.route == "siwc":
             return self._siwc_call(body, mode, options or {})
+        pending = defaulted_model or isinstance(body.get("reasoning"), dict)
         call = CallState(
-            json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            # encoded once: now, or by _resolve_defaults once the catalog had its say
+            b"" if pending else json.dumps(body, ensure_ascii=False).encode("utf-8"),
             mode,
             session_id=body["prompt_cache_key"],
             max_retries=self.max_retries,
             backoff=self.retry_backoff,
         )
-        if defaulted_model or isinstance(body.get("reasoning"), dict):
+        if pending:
             call.pending = (body, defaulted_model)
         return call
 
@@ -1071,7 +1073,7 @@ class CodexOAuthLLM:
         """(models, from a real catalog?): the cached catalog of this account, else the built-in list."""
         cached = self._cached_catalog(token)
         if cached is not None and cached.models:
-            return parse_catalog(cached.models), True
+            return cached.infos, True
         return builtin_catalog(), False
 
     def _resolve_defaults(self, call: CallState, token: AccessToken) -> None:
