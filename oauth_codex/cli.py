@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -377,7 +378,11 @@ def _record_rate_limits(config: OAuthConfig, limits: RateLimits | None) -> None:
     try:
         ensure_private_dir(path.parent)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if os.name == "posix":
+                os.fchmod(fh.fileno(), 0o600)  # a leftover tmp file keeps its old mode otherwise
+            fh.write(json.dumps(doc, indent=2) + "\n")
         tmp.replace(path)
     except (OSError, TokenStoreError):
         pass  # purely informational

@@ -135,7 +135,8 @@ def logout(
 
     Without ``store``, the profile's login (``profile_name``, else ``CODEX_OAUTH_PROFILE``, else the current
     profile, else ``default``) is removed from every place oauth-codex keeps it: the keyring (service
-    ``oauth-codex``), the profile's ``auth.json`` and, for ``default``, the codex-oauth-llm legacy locations.
+    ``oauth-codex``), the profile's ``auth.json`` (and the ``rate_limits.json`` the CLI recorded) and, for
+    ``default``, the codex-oauth-llm legacy locations.
     With ``store``, from that store only. Other profiles and the Codex CLI's own ``auth.json`` are never
     touched, and a login imported from it is not revoked while its refresh token is still the CLI's. The
     result is truthy when a login was found; ``revocation_error`` says why a revocation failed (the local
@@ -166,6 +167,11 @@ def logout(
                 target.delete()
             except KeyringUnavailableError:
                 pass
+        if store is None:  # what the CLI recorded about this login goes with it
+            try:
+                (profile_dir(config) / RATE_LIMITS_FILE).unlink(missing_ok=True)
+            except OSError:
+                log.debug("oauth-codex: could not remove the recorded rate limits of %s", config.profile_name)
     errors: list[str] = []
     kept = attempted = False
     if revoke:

@@ -7,6 +7,7 @@ import shutil
 import ssl
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
@@ -174,7 +175,7 @@ class CodexEmulator:
         """Stop serving, wake stalled streams and close open connections (idempotent)."""
         server, thread = self._server, self._thread
         if self._home is not None:
-            shutil.rmtree(self._home, ignore_errors=True)
+            self._home_cleanup()  # runs once; also at garbage collection or exit when stop() is never called
             self._home = None
         if self._ca is not None:
             self._ca.cleanup()
@@ -263,12 +264,15 @@ class CodexEmulator:
     def env(self) -> dict[str, str]:
         """The ``CODEX_OAUTH_*`` variables that point a client (or the CLI) at this emulator.
 
-        They include a private ``CODEX_OAUTH_HOME`` (a temporary directory removed by :meth:`stop`) with
+        They include a private ``CODEX_OAUTH_HOME`` (a temporary directory removed by :meth:`stop`, or when the
+        emulator is garbage-collected or the interpreter exits) with
         ``CODEX_OAUTH_STORAGE=file``, so that a login made against the emulator never replaces the real one
         in the keyring or in ``~/.oauth_codex``.
         """
         if self._home is None:
             self._home = tempfile.mkdtemp(prefix="oauth-codex-emulator-")
+            # the home holds (emulator) tokens: never leave it in the temp dir, even without stop()
+            self._home_cleanup = weakref.finalize(self, shutil.rmtree, self._home, ignore_errors=True)
         return {
             "CODEX_OAUTH_AUTHORIZATION_ENDPOINT": f"{self.url}/oauth/authorize",
             "CODEX_OAUTH_TOKEN_ENDPOINT": f"{self.url}/oauth/token",

@@ -252,6 +252,23 @@ def test_status_shows_the_rate_limits_of_a_usage_limited_chat(
     assert re.search(r"primary \(5 h\) +\[[#.]+\] +[\d.]+ %", out), out
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_recorded_rate_limits_are_private_and_removed_by_logout(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login_paste(capsys, monkeypatch)
+    old = os.umask(0o022)
+    try:
+        assert main(["chat", "hi"]) == 0
+    finally:
+        os.umask(old)
+    recorded = list(Path(os.environ["CODEX_OAUTH_HOME"]).rglob("rate_limits.json"))
+    assert len(recorded) == 1 and (recorded[0].stat().st_mode & 0o777) == 0o600
+    assert main(["logout"]) == 0
+    assert not recorded[0].exists()
+    assert main(["status"]) == 1
+
+
 def test_chat_without_login_says_what_to_run(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "hi"]) == 1
     err = capsys.readouterr().err
