@@ -226,6 +226,14 @@ class ChatCodexOAuth(BaseChatModel):
     """Which of several ChatGPT logins to use (``oauth-codex login --profile NAME``); default:
     ``CODEX_OAUTH_PROFILE``, else the current profile (``oauth-codex profile use``), else ``default``."""
 
+    route: Literal["codex", "siwc", "auto"] | None = None
+    """``"codex"`` (the Codex backend), ``"siwc"`` (the official "Sign in with ChatGPT" plan usage on
+    ``/v1/responses``) or ``"auto"`` (the profile's route); default ``CODEX_OAUTH_ROUTE``, else ``"codex"``.
+    On ``"siwc"`` ``temperature``/``max_tokens``/``top_p`` are dropped as on the Codex route."""
+
+    siwc_config: Any = Field(default=None, exclude=True, repr=False)
+    """Where the ``siwc`` route signs in and sends requests (an ``oauth_codex.auth.SiwcConfig``)."""
+
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     @field_validator("profile_name")
@@ -351,6 +359,8 @@ class ChatCodexOAuth(BaseChatModel):
             "max_wait": self.max_wait,
             "on_wait": self.on_wait,
             "profile_name": self.profile_name,
+            "route": self.route,
+            "siwc_config": self.siwc_config,
         }
         if self.timeout is not None:
             options["timeout"] = self.timeout

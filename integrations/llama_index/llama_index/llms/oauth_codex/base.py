@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from llama_index.core.program.utils import FlexibleModel
     from llama_index.core.prompts import PromptTemplate
 
+    from oauth_codex.auth import SiwcConfig
+
 __all__ = ["CodexOAuth"]
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
@@ -133,6 +135,12 @@ class CodexOAuth(FunctionCallingLLM):
         "CODEX_OAUTH_PROFILE, else the current profile, else 'default'.",
     )
 
+    route: Literal["codex", "siwc", "auto"] | None = Field(
+        default=None,
+        description="'codex' (the Codex backend), 'siwc' (the official 'Sign in with ChatGPT' plan usage on "
+        "/v1/responses) or 'auto' (the profile's route); default CODEX_OAUTH_ROUTE, else 'codex'.",
+    )
+
     @field_validator("profile_name")
     @classmethod
     def _valid_profile_name(cls, value: str | None) -> str | None:
@@ -168,6 +176,8 @@ class CodexOAuth(FunctionCallingLLM):
         max_wait: float | None = None,
         on_wait: Callable[[float, UsageLimitError], object] | None = None,
         profile_name: str | None = None,
+        route: Literal["codex", "siwc", "auto"] | None = None,
+        siwc_config: SiwcConfig | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -186,6 +196,7 @@ class CodexOAuth(FunctionCallingLLM):
             on_usage_limit=on_usage_limit,
             max_wait=max_wait,
             profile_name=profile_name,
+            route=route,
             **kwargs,
         )
         if client is None:
@@ -208,6 +219,8 @@ class CodexOAuth(FunctionCallingLLM):
                 max_wait=max_wait,
                 on_wait=on_wait,
                 profile_name=profile_name,
+                route=route,
+                siwc_config=siwc_config,
                 **options,
             )
             self._owns_client = True
