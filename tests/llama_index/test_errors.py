@@ -256,3 +256,23 @@ async def test_a_short_rate_limit_does_not_abort_a_function_agent(make_llm: Any,
     answer = await agent.run("Use the add tool to add 2 and 3.")
     assert str(answer)
     assert [r.status for r in emu.responses_requests][:2] == [429, 200]
+
+
+async def test_drift_errors_are_typed(emu: CodexEmulator) -> None:
+    # issue 14 item 5: the core's typed drift errors reach LlamaIndex callers unchanged
+    from oauth_codex import BlockedError
+
+    llm = CodexOAuth(client=emu.client(), model="gpt-5.5")
+    emu.html_challenge(status=403)
+    with pytest.raises(BlockedError):
+        await llm.achat(HELLO)
+    emu.update_model("gpt-5.5", minimal_client_version="0.999.0")
+    gated = CodexOAuth(client=emu.client(client_version="0.155.0"), model="gpt-5.5")
+    with pytest.raises(ModelNotSupportedError) as info:
+        list(gated.stream_chat(HELLO))
+    assert info.value.gated and "gpt-6-astra" in info.value.available_models
+    emu.response_failed(code="bio_policy", times=3)
+    before = len(emu.responses_requests)
+    with pytest.raises(StreamError):
+        llm.chat(HELLO)
+    assert len(emu.responses_requests) == before + 1
