@@ -5,11 +5,14 @@ The loops in :mod:`oauth_codex.client` only send requests, sleep and feed bytes;
 
 "Before any output" (when a failed attempt may be re-sent) means: nothing content-bearing has reached the
 caller. A text stream has yielded no text delta; a ``raw_events=True`` stream has yielded no event at all,
-because bookkeeping events (:data:`BOOKKEEPING_EVENTS`: ``response.created``, ``response.in_progress``,
-``response.queued``, ``codex.rate_limits``) and a ``response.failed`` / ``error`` event are held back until
-the first other event arrives (an output item, a delta, ``response.completed`` / ``incomplete``, or any
-event type not listed). A retried attempt's held events are dropped, so the caller sees one clean
-response; a failure that is not retried raises without its held events.
+because :data:`HELD_EVENTS` are held back until the first content-bearing event arrives: bookkeeping
+(``response.created``, ``response.in_progress``, ``response.queued``, ``codex.rate_limits``), empty
+skeletons (``response.output_item.added``, ``response.content_part.added``,
+``response.reasoning_summary_part.added``: no text or arguments yet) and a ``response.failed`` / ``error``
+event. Content-bearing is everything else: a delta, an ``output_item.done``, ``response.completed`` /
+``incomplete``, or an event type not listed. A retried attempt's held events are dropped, so the caller
+sees one clean response; a failure that is not retried raises without its held events. (``generate()``
+shows the caller nothing until the end, so it re-sends any attempt that failed before completing.)
 """
 
 from __future__ import annotations
@@ -31,16 +34,25 @@ from .errors import (
 )
 from .types import RateLimits, StreamEvent
 
-__all__ = ["BOOKKEEPING_EVENTS", "Action", "CallState", "Mode"]
+__all__ = ["HELD_EVENTS", "Action", "CallState", "Mode"]
 
 _TEXT_DELTA = "response.output_text.delta"
 _COMPLETED = "response.completed"
-#: event types a ``raw_events=True`` stream holds back until the first content-bearing event
-BOOKKEEPING_EVENTS = frozenset(
-    {"response.created", "response.in_progress", "response.queued", "codex.rate_limits"}
+#: event types a ``raw_events=True`` stream holds back until the first content-bearing event: bookkeeping,
+#: empty skeletons, and a failure (either re-sent, its events dropped, or raised)
+HELD_EVENTS = frozenset(
+    {
+        "response.created",
+        "response.in_progress",
+        "response.queued",
+        "codex.rate_limits",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.reasoning_summary_part.added",
+        "response.failed",
+        "error",
+    }
 )
-# held too: a failure before content is either re-sent (the event is dropped) or raised
-_HELD = BOOKKEEPING_EVENTS | {"response.failed", "error"}
 _NOTHING: tuple[()] = ()
 
 
@@ -141,7 +153,7 @@ class CallState:
             out = make_stream_event(event)
             if self.yielded:
                 return (out,)
-            if kind in _HELD:
+            if kind in HELD_EVENTS:
                 self.held.append(out)
                 return _NOTHING
             self.yielded = True

@@ -89,11 +89,12 @@ class CodexOAuthLLM:
     ``profile_name`` picks one of several logins (beats ``CODEX_OAUTH_PROFILE`` and ``oauth-codex profile
     use``; default ``default``).
 
-    Retries: connection errors, timeouts, 5xx answers and retryable ``response.failed`` events are re-sent
-    up to ``max_retries`` times (backoff ``retry_backoff * 2**(n-1)`` with ±10 % jitter, ``Retry-After``
-    honoured) as long as nothing has reached the caller (no text delta yet; with ``raw_events=True``, no
-    event yet: ``response.created`` and other bookkeeping events are held back until the first
-    content-bearing event); 4xx answers, usage limits and context-length errors never are. A 401 triggers
+    Retries: connection errors, timeouts, 5xx answers, 429 rate limits and retryable ``response.failed``
+    events are re-sent up to ``max_retries`` times (backoff ``retry_backoff * 2**(n-1)`` with ±10 %
+    jitter, ``Retry-After`` honoured up to 60 s) as long as nothing has reached the caller (no text delta
+    yet; with ``raw_events=True``, no event yet: ``response.created`` and other bookkeeping or empty
+    skeleton events are held back until the first content-bearing event); other 4xx answers, usage limits
+    and context-length errors never are. A 401 triggers
     one token refresh and one retry.
 
     ``verify`` is passed to the HTTP clients this instance creates: an :class:`ssl.SSLContext` trusting a

@@ -169,8 +169,10 @@ def test_request_lifts_instructions_with_precedence() -> None:
     user = ChatMessage(role="user", content="hi")
     system = ChatMessage(role="system", content="system")
     assert llm._request([user], {})["instructions"] == "field"
-    assert llm._request([system, user], {})["instructions"] == "system"
-    assert llm._request([system, user], {"instructions": "call"})["instructions"] == "call"
+    # both are sent, as OpenAIResponses does: agents and chat engines add system messages (issue 12 §4)
+    assert llm._request([system, user], {})["instructions"] == "field\n\nsystem"
+    assert llm._request([system, user], {"instructions": "call"})["instructions"] == "call\n\nsystem"
+    assert CodexOAuth()._request([system, user], {})["instructions"] == "system"
     assert "instructions" not in CodexOAuth()._request([user], {})  # the core client sends its default
 
 

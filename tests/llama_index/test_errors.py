@@ -152,14 +152,25 @@ async def test_context_overflow_keeps_its_type_and_is_not_retried(
     assert len(emu.responses_requests) == 1
 
 
-async def test_incomplete_answer_is_returned_flagged(llm: CodexOAuth, emu: CodexEmulator) -> None:
-    emu.response_incomplete(reason="max_output_tokens", times=2)
-    response = await llm.achat(HELLO)
-    assert response.additional_kwargs["finish_reason"] == "length"
-    assert "hello there" in (response.message.content or "")
-    stream = await llm.astream_chat(HELLO)
-    last = [r async for r in stream][-1]
-    assert last.additional_kwargs["finish_reason"] == "length"
+@pytest.mark.parametrize("mode", ["chat", "achat", "stream_chat", "astream_chat"])
+async def test_incomplete_answer_raises_like_the_core(llm: CodexOAuth, emu: CodexEmulator, mode: str) -> None:
+    """Agents must not take a cut-short answer for a final one (issue 12 §4): the core's StreamError."""
+    emu.response_incomplete(reason="max_output_tokens")
+    with pytest.raises(StreamError) as info:
+        if mode == "chat":
+            llm.chat(HELLO)
+        elif mode == "achat":
+            await llm.achat(HELLO)
+        elif mode == "stream_chat":
+            list(llm.stream_chat(HELLO))
+        else:
+            [r async for r in await llm.astream_chat(HELLO)]
+    assert info.value.code == "max_output_tokens"
+    assert "hello there" in info.value.partial_text
+    emu.response_incomplete(reason="max_output_tokens")
+    with pytest.raises(StreamError) as core:  # the core's own behaviour, for comparison
+        llm.client.generate("hello there")
+    assert core.value.code == info.value.code
 
 
 def test_bad_input_fails_before_any_request(llm: CodexOAuth, emu: CodexEmulator) -> None:

@@ -23,6 +23,7 @@ HELLO = [ChatMessage(role="user", content="hello there")]
 
 FAULTS: dict[str, Callable[[CodexEmulator], None]] = {
     "drop-after-created": lambda e: e.drop_mid_stream(after_events=1),
+    "drop-after-item-added": lambda e: e.drop_mid_stream(after_events=4),  # skeletons, no text yet
     "end-without-completed": lambda e: e.end_without_completed(after_events=2),
     "failed-server_error": lambda e: e.response_failed(code="server_error"),
     "failed-server_is_overloaded": lambda e: e.response_failed(code="server_is_overloaded"),

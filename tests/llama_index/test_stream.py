@@ -257,11 +257,12 @@ def test_stream_cut_before_completed_raises() -> None:
     assert info.value.code == "stream_incomplete"
 
 
-def test_incomplete_answer_is_returned_flagged() -> None:
+def test_incomplete_answer_raises_the_core_stream_error() -> None:
+    """One behaviour, the core's: a response.incomplete answer is a StreamError, not a final answer."""
     incomplete = ev(
         "response.incomplete",
         response={"status": "incomplete", "incomplete_details": {"reason": "content_filter"}, "usage": USAGE},
     )
-    _, final = run([*message_events(["cut"], 0), incomplete])
-    assert final.message.content == "cut"
-    assert final.additional_kwargs["finish_reason"] == "content_filter"
+    with pytest.raises(StreamError) as info:
+        run([*message_events(["cut"], 0), incomplete])
+    assert info.value.code == "content_filter" and info.value.partial_text == "cut"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
@@ -110,3 +111,16 @@ def test_as_structured_llm_streams_partial_objects(llm: CodexOAuth, emu: CodexEm
     responses = list(llm.as_structured_llm(Album).stream_chat(messages))
     assert_album(responses[-1].raw)
     assert_forced_tool(emu)
+
+
+@pytest.mark.parametrize("method", ["structured_predict", "astructured_predict"])
+async def test_non_streaming_structured_predict_honours_an_explicit_tool_choice(
+    llm: CodexOAuth, emu: CodexEmulator, method: str
+) -> None:
+    """An explicit llm_kwargs tool_choice reaches the wire (issue 12 §4); "required" is only the default."""
+    call = getattr(llm, method)
+    result = call(Album, PROMPT, llm_kwargs={"tool_choice": "Album"}, artist="Miles Davis")
+    if method.startswith("a"):
+        result = await result
+    assert_album(result)
+    assert emu.responses_requests[-1].json["tool_choice"] == {"type": "function", "name": "Album"}

@@ -101,11 +101,13 @@ def test_raw_mode_holds_bookkeeping_events_until_content() -> None:
     assert call.step({"type": "response.in_progress", "response": {"id": "r"}}) == ()
     assert not call.yielded
     added = {"type": "response.output_item.added", "output_index": 0, "item": {"type": "message"}}
-    out = call.step(added)
+    assert call.step(added) == ()  # an empty skeleton: no text yet
+    out = call.step({"type": "response.output_text.delta", "output_index": 0, "delta": "Hi"})
     assert [e.type for e in out if isinstance(e, StreamEvent)] == [
         "response.created",
         "response.in_progress",
         "response.output_item.added",
+        "response.output_text.delta",
     ]
     assert call.yielded and call.held == []
     (late,) = call.step({"type": "response.in_progress", "response": {"id": "r"}})

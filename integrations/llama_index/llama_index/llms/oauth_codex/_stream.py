@@ -28,7 +28,13 @@ from oauth_codex.types import GenerateResult, RateLimits
 
 from ._convert import REASONING_PROVIDER, thinking_block_from_item
 
-__all__ = ["ChatStreamState", "assistant_message", "final_chat_response", "legacy_tool_call"]
+__all__ = [
+    "ChatStreamState",
+    "assistant_message",
+    "chat_response_or_raise",
+    "final_chat_response",
+    "legacy_tool_call",
+]
 
 _TEXT_DELTA = "response.output_text.delta"
 _REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
@@ -117,11 +123,12 @@ class ChatStreamState:
     ) -> ChatResponse:
         """The final response (complete tool calls, usage, raw); raises the core error for a failed stream.
 
-        A ``response.incomplete`` answer is returned with ``finish_reason`` ``"length"`` or
-        ``"content_filter"``. ``rate_limits`` (the client's ``last_rate_limits``) and the login that answered
-        (``profile_name``, ``account_id``) are reported too.
+        A ``response.incomplete`` answer raises the core's ``StreamError`` (``code`` = the reason,
+        ``partial_text``/``partial_result`` = what arrived), as the core client's text stream does.
+        ``rate_limits`` (the client's ``last_rate_limits``) and the login that answered (``profile_name``,
+        ``account_id``) are reported too.
         """
-        result = self._acc.result(allow_incomplete=True)
+        result = self._acc.result()
         known = {"rate_limits": rate_limits, "profile_name": profile_name, "account_id": account_id}
         missing = {k: v for k, v in known.items() if v is not None and getattr(result, k) is None}
         if missing:
@@ -163,6 +170,19 @@ class ChatStreamState:
             raw=event.raw,
             additional_kwargs=extra,
         )
+
+
+def chat_response_or_raise(result: GenerateResult) -> ChatResponse:
+    """``final_chat_response`` of a collected result; the core's ``StreamError`` when it is incomplete.
+
+    The core returns a ``response.incomplete`` result with ``return_details=True``; folding its terminal
+    response into a core ``ResponseAccumulator`` raises exactly the error the core's text stream raises.
+    """
+    if result.finish_reason in ("length", "content_filter"):
+        acc = ResponseAccumulator()
+        acc.add({"type": "response.incomplete", "response": result.raw_response or {}})
+        acc.result()  # raises StreamError (code = the reason, partial_text = the text so far)
+    return final_chat_response(result)
 
 
 def final_chat_response(result: GenerateResult, *, fallback_thinking: str = "") -> ChatResponse:

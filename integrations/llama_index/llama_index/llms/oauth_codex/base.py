@@ -3,9 +3,11 @@
 A thin translator over :class:`oauth_codex.CodexOAuthLLM`: the streaming entry points fold the core
 client's ``generate_stream(..., raw_events=True)`` / ``agenerate_stream`` events with
 :class:`~._stream.ChatStreamState`; ``chat``/``achat`` (and so ``complete``, structured output, agents
-without streaming) let the core collect the stream (``generate(..., return_details=True)``), which also
-re-sends a stream that dropped before anything arrived. Auth, refresh, retries and error
-classification stay in the core client; its typed errors (``oauth_codex.errors``) surface unchanged.
+without streaming) let the core collect the stream (``generate(..., return_details=True)``), which
+re-sends a stream that failed before its end. Every path ends the same way: the final response, or the
+core's ``StreamError`` (failed, cut, or ``response.incomplete``, as the core's text stream raises it).
+Auth, refresh, retries and error classification stay in the core client; its typed errors
+(``oauth_codex.errors``) surface unchanged.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.tools.types import BaseTool
-from llama_index.core.types import BasePydanticProgram, Model, PydanticProgramMode
+from llama_index.core.types import Model
 
 from oauth_codex import CodexOAuthLLM, OAuthConfig, StreamEvent, TokenProvider, TokenStore, UsageLimitError
 from oauth_codex.auth import validate_profile_name
@@ -46,7 +48,7 @@ from oauth_codex.policy import drop_unsupported, merge_include, normalize_tool_c
 
 from ._convert import to_core_messages, to_tool_specs, tool_selections
 from ._models import model_limits
-from ._stream import ChatStreamState, assistant_message, final_chat_response
+from ._stream import ChatStreamState, assistant_message, chat_response_or_raise
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
@@ -65,6 +67,7 @@ Verbosity = Literal["low", "medium", "high"]
 # Per-call kwargs the backend rejects or Responses lacks: accepted (LlamaIndex code passes them), never sent.
 _DROPPED_KWARGS = frozenset(
     {"temperature", "top_p", "max_tokens", "max_output_tokens", "max_completion_tokens", "stop", "truncation"}
+    | {"oauth_codex_tool_choice"}  # _STRUCTURED_TOOL_CHOICE, when a program does not call with tools
 )
 # Per-call kwargs forwarded to the core client as they are.
 _FORWARDED_KWARGS = ("response_format", "prompt_cache_key", "strict_output")
@@ -105,7 +108,8 @@ class CodexOAuth(FunctionCallingLLM):
     )
     instructions: str | None = Field(
         default=None,
-        description="Default instructions; system messages and a per-call `instructions` override it.",
+        description="Instructions sent with every call (a per-call `instructions` replaces them); the text "
+        "of system messages is appended after them, as OpenAIResponses sends both.",
     )
     verbosity: Verbosity | None = Field(default=None, description="Text verbosity (`text.verbosity`).")
     strict: bool = Field(default=False, description="Send function tools with strict JSON schemas.")
@@ -271,7 +275,9 @@ class CodexOAuth(FunctionCallingLLM):
             "messages": core_messages,
             "include": merge_include(kwargs.pop("include", None)),
         }
-        instructions = kwargs.pop("instructions", None) or lifted or self.instructions
+        # Both, as OpenAIResponses sends both: instructions (per call, else the field) then system messages.
+        base = kwargs.pop("instructions", None) or self.instructions
+        instructions = "\n\n".join(part for part in (base, lifted) if part)
         if instructions:
             request["instructions"] = instructions
         tools = kwargs.pop("tools", None)
@@ -329,9 +335,9 @@ class CodexOAuth(FunctionCallingLLM):
         return await self._astream_chat(messages, **kwargs)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        # Collected by the core (not raw events), so a stream dropped early is re-sent transparently.
+        # Collected by the core (not raw events): a stream that failed anywhere before its end is re-sent.
         result = self._client.generate(**self._request(messages, kwargs), return_details=True)
-        return final_chat_response(result)
+        return chat_response_or_raise(result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         request = self._request(messages, kwargs)
@@ -345,17 +351,13 @@ class CodexOAuth(FunctionCallingLLM):
                         yield response
             finally:
                 _close(events)
-            yield state.finish(
-                rate_limits=self._client.last_rate_limits,
-                profile_name=self._client.profile_name,
-                account_id=self._client.last_account_id,
-            )
+            yield self._finish(state)
 
         return gen()
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         result = await self._client.agenerate(**self._request(messages, kwargs), return_details=True)
-        return final_chat_response(result)
+        return chat_response_or_raise(result)
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         request = self._request(messages, kwargs)
@@ -369,13 +371,17 @@ class CodexOAuth(FunctionCallingLLM):
                         yield response
             finally:
                 await _aclose(events)
-            yield state.finish(
-                rate_limits=self._client.last_rate_limits,
-                profile_name=self._client.profile_name,
-                account_id=self._client.last_account_id,
-            )
+            yield self._finish(state)
 
         return gen()
+
+    def _finish(self, state: ChatStreamState) -> ChatResponse:
+        """The final response of every chat path; the core's ``StreamError`` for a failed or incomplete one."""
+        return state.finish(
+            rate_limits=self._client.last_rate_limits,
+            profile_name=self._client.profile_name,
+            account_id=self._client.last_account_id,
+        )
 
     # ------------------------------------------------------------------ completion twins
 
@@ -416,6 +422,7 @@ class CodexOAuth(FunctionCallingLLM):
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Chat kwargs for ``chat_with_tools`` & co.: flat Responses tools, resolved ``tool_choice``."""
+        tool_choice = kwargs.pop(_STRUCTURED_TOOL_CHOICE, None) or tool_choice
         specs = to_tool_specs(tools, strict=self.strict if strict is None else strict)
         messages = list(chat_history or [])
         if isinstance(user_msg, str):
@@ -500,9 +507,7 @@ class CodexOAuth(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
-        llm_kwargs = _require_tool(llm_kwargs)
-        program = self._structured_program(output_cls, prompt, llm_kwargs)
-        return program.stream_call(llm_kwargs=llm_kwargs, **prompt_args)
+        return super()._structured_stream_call(output_cls, prompt, _require_tool(llm_kwargs), **prompt_args)
 
     async def _structured_astream_call(
         self,
@@ -511,27 +516,19 @@ class CodexOAuth(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
-        llm_kwargs = _require_tool(llm_kwargs)
-        program = self._structured_program(output_cls, prompt, llm_kwargs)
-        return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
-
-    def _structured_program(
-        self, output_cls: type[Model], prompt: PromptTemplate, llm_kwargs: dict[str, Any]
-    ) -> BasePydanticProgram[Model]:
-        # The streaming programs drop llm_kwargs["tool_choice"]; hand it to the program itself instead.
-        from llama_index.core.program.utils import get_program_for_llm
-
-        extra: dict[str, Any] = {}
-        if self.pydantic_program_mode in (PydanticProgramMode.DEFAULT, PydanticProgramMode.FUNCTION):
-            extra["tool_choice"] = llm_kwargs.get("tool_choice")
-        return get_program_for_llm(
-            output_cls, prompt, self, pydantic_program_mode=self.pydantic_program_mode, **extra
+        return await super()._structured_astream_call(
+            output_cls, prompt, _require_tool(llm_kwargs), **prompt_args
         )
+
+
+# LlamaIndex's function-calling programs drop llm_kwargs["tool_choice"] (they pass their own, None): the
+# caller's choice travels under this key to _prepare_chat_with_tools instead.
+_STRUCTURED_TOOL_CHOICE = "oauth_codex_tool_choice"
 
 
 def _require_tool(llm_kwargs: dict[str, Any] | None) -> dict[str, Any]:
     llm_kwargs = dict(llm_kwargs or {})
-    llm_kwargs.setdefault("tool_choice", "required")
+    llm_kwargs[_STRUCTURED_TOOL_CHOICE] = llm_kwargs.get("tool_choice") or "required"
     return llm_kwargs
 
 
