@@ -712,9 +712,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from .auth import default_token_store, list_profiles, remove_profile, use_profile
+    from .auth import list_profiles, remove_profile, use_profile
     from .auth._profiles import current_profile
-    from .errors import TokenStoreError
 
     config = _config(args)
     chosen = config.profile_name  # CODEX_OAUTH_PROFILE: beats the current profile in this environment
@@ -740,26 +739,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     current = chosen or current_profile(config) or "default"  # what a command without --profile uses here
     if chosen is not None:
         _err(f"CODEX_OAUTH_PROFILE={chosen} selects the profile marked current in this environment.")
-    rows: list[dict[str, Any]] = []
-    for name in list_profiles(config):
-        row: dict[str, Any] = {"name": name, "current": name == current, "logged_in": False}
-        try:
-            tokens = default_token_store(config, profile_name=name).load()
-        except TokenStoreError as exc:
-            row["error"] = str(exc)
-            tokens = None
-        if tokens is not None:
-            expires = tokens.expires_at
-            row.update(
-                logged_in=True,
-                email=tokens.email,
-                plan=tokens.plan_type,
-                workspace=tokens.workspace,
-                account_id=tokens.resolved_account_id(),
-                route=tokens.route,
-                access_token_expires_at=expires.isoformat() if expires else None,
-            )
-        rows.append(row)
+    rows = [row for name in list_profiles(config) for row in _profile_rows(config, name, name == current)]
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -771,9 +751,60 @@ def _cmd_profile(args: argparse.Namespace) -> int:
             continue
         expires_at = row["access_token_expires_at"]
         expiry = f"expires {_when(datetime.fromisoformat(expires_at), now)}" if expires_at else "no expiry"
-        details = [row["plan"] or "unknown plan", f"workspace {row['workspace'] or 'unknown'}", row["route"]]
+        if row["route"] == "siwc":
+            details = ["siwc", f"plan usage {'on' if row['plan_usage'] else 'off'}", row["status"]]
+        else:
+            details = [row["plan"] or "unknown plan", f"workspace {row['workspace'] or 'unknown'}", row["route"]]
         print(f"{mark} {row['name']}: {row['email'] or 'unknown account'} ({', '.join(details)}); {expiry}")
     return EXIT_OK
+
+
+def _profile_rows(config: OAuthConfig, name: str, current: bool) -> list[dict[str, Any]]:
+    """``profile list`` rows of one profile: its Codex-route login, and its SIWC login when it has one."""
+    from .auth import SiwcConfig, SiwcStore, default_token_store
+    from .errors import TokenStoreError
+
+    row: dict[str, Any] = {"name": name, "current": current, "route": "codex", "logged_in": False}
+    rows = [row]
+    try:
+        tokens = default_token_store(config, profile_name=name).load()
+    except TokenStoreError as exc:
+        row["error"] = str(exc)
+        tokens = None
+    if tokens is not None:
+        expires = tokens.expires_at
+        row.update(
+            logged_in=True,
+            email=tokens.email,
+            plan=tokens.plan_type,
+            workspace=tokens.workspace,
+            account_id=tokens.resolved_account_id(),
+            route=tokens.route,
+            access_token_expires_at=expires.isoformat() if expires else None,
+        )
+    try:
+        siwc = SiwcStore(SiwcConfig(home=config.home)).load(name)
+    except TokenStoreError as exc:
+        rows.append({"name": name, "current": current, "route": "siwc", "logged_in": False, "error": str(exc)})
+        return rows
+    if siwc is not None:
+        if tokens is None and "error" not in row:
+            rows = []  # a SIWC-only profile: no empty Codex row
+        rows.append(
+            {
+                "name": name,
+                "current": current,
+                "route": "siwc",
+                "logged_in": siwc.status == "connected",
+                "email": siwc.email,
+                "status": siwc.status,
+                "plan_usage": siwc.plan_enabled,
+                "access_token_expires_at": (
+                    datetime.fromtimestamp(siwc.expires_at, UTC).isoformat() if siwc.expires_at else None
+                ),
+            }
+        )
+    return rows
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:

@@ -269,11 +269,21 @@ def remove_profile(
     http_client: httpx.Client | None = None,
 ) -> LogoutResult:
     """Remove a profile: :func:`logout` (revoking its refresh token unless ``revoke=False``), then its files
-    (its directory under ``profiles/``; for ``default`` only its ``rate_limits.json``). When it was the
-    current profile, ``default`` becomes current again. Returns the logout's :class:`LogoutResult`.
+    (its directory under ``profiles/``; for ``default`` only its ``rate_limits.json``). A SIWC login of the
+    profile is signed out (revoked) and its registration deleted too. When it was the current profile,
+    ``default`` becomes current again. Returns a :class:`LogoutResult` covering both routes.
     """
     config = with_profile(config or OAuthConfig.from_env(), profile_name)
     result = logout(config, revoke=revoke, http_client=http_client)
+    had_siwc, siwc_problem = _remove_siwc_login(config, profile_name, revoke=revoke, http_client=http_client)
+    if had_siwc:
+        error = result.revocation_error or siwc_problem
+        result = LogoutResult(
+            removed=True,
+            revoked=revoke and error is None,
+            revocation_error=error,
+            kept_codex_cli_token=result.kept_codex_cli_token,
+        )
     folder = profile_dir(config)
     try:
         if profile_name == DEFAULT_PROFILE:
@@ -288,3 +298,26 @@ def remove_profile(
     if current_profile(config) == profile_name:
         clear_current_profile(config)
     return result
+
+
+def _remove_siwc_login(
+    config: OAuthConfig, profile_name: str, *, revoke: bool, http_client: httpx.Client | None
+) -> tuple[bool, str | None]:
+    """Sign the profile's SIWC login out (revoking it) and delete its registration: (whether it had one, why
+    the revocation failed)."""
+    from ._siwc_login import siwc_logout
+    from ._siwc_store import SiwcStore
+    from ._siwc_wire import SiwcConfig
+
+    siwc_config = SiwcConfig.from_env(home=config.home)
+    store = SiwcStore(siwc_config)
+    record = store.load(profile_name)
+    if record is None:
+        return False, None
+    problem = None
+    if revoke and record.refresh_token:
+        outcome = siwc_logout(siwc_config, profile=profile_name, store=store, http_client=http_client)
+        problem = None if outcome.revoked else outcome.message
+    store.delete(profile_name)
+    store.lock_path(profile_name).unlink(missing_ok=True)
+    return True, problem

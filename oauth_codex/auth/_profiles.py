@@ -151,13 +151,18 @@ def profile_dir(config: OAuthConfig | None = None, profile_name: str | None = No
 
 
 def list_profiles(config: OAuthConfig | None = None) -> list[str]:
-    """Every profile that has a directory here, ``default`` first (listed always), the rest sorted."""
+    """Every profile kept here (a directory under ``profiles/``, or a SIWC login of that name), ``default``
+    first (listed always), the rest sorted."""
+    from ._siwc_store import SiwcStore
+    from ._siwc_wire import SiwcConfig
+
     config = _config(config)
     names = {DEFAULT_PROFILE}
     with contextlib.suppress(OSError):
         for entry in (config.home_dir / PROFILES_DIR).iterdir():
             if entry.is_dir() and not entry.is_symlink() and _NAME.fullmatch(entry.name):
                 names.add(entry.name)
+    names.update(n for n in SiwcStore(SiwcConfig(home=config.home)).names() if _NAME.fullmatch(n))
     return [DEFAULT_PROFILE, *sorted(names - {DEFAULT_PROFILE})]
 
 
