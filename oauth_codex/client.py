@@ -1272,7 +1272,6 @@ def _route_choice(route: str | None) -> Route:
 
     chosen = (route or os.environ.get("CODEX_OAUTH_ROUTE", "").strip() or "codex").lower()
     if chosen not in ("codex", "siwc", "auto"):
-        raise ValueError(
-            f"route must be 'codex', 'siwc' or 'auto', not {chosen!r} (check route= or CODEX_OAUTH_ROUTE)."
-        )
+        source = "route=" if route else "CODEX_OAUTH_ROUTE"
+        raise ConfigError(f"{source} must be 'codex', 'siwc' or 'auto', not {chosen!r}: fix it and run again.")
     return cast(Route, chosen)

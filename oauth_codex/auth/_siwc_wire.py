@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..errors import IdentityVerificationUnavailableError, LoginError
+from ..errors import ConfigError, IdentityVerificationUnavailableError, LoginError
+from ._config import url_problem
 from ._pkce import state_matches
 from ._wire import HttpReply, HttpRequest, error_code, error_message
 
@@ -88,6 +89,9 @@ class SiwcConfig:
         for key in ("issuer", "api_base"):
             if key in values:
                 values[key] = str(values[key]).rstrip("/")
+                problem = url_problem(values[key])
+                if problem is not None:
+                    raise ConfigError(f"{ENV_VARS[key]} ({values[key]!r}) {problem}: fix it and run again.")
         return cls(**values)
 
     @property

@@ -298,5 +298,17 @@ def test_route_from_the_environment_and_auto(
     assert "Emulator reply" in auto.generate(prompt="hi")
     monkeypatch.setenv("CODEX_OAUTH_HOME", str(emu.siwc_config().home) + "-empty")
     assert CodexOAuthLLM(interactive=False, route="auto").route == "codex"
-    with pytest.raises(ValueError, match="route must be"):
+    with pytest.raises(ValueError, match="route= must be"):
         CodexOAuthLLM(route="api")  # type: ignore[arg-type]
+
+
+def test_bad_route_and_endpoint_settings_are_config_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from oauth_codex.errors import ConfigError
+
+    monkeypatch.setenv("CODEX_OAUTH_ROUTE", "api")
+    with pytest.raises(ConfigError, match="CODEX_OAUTH_ROUTE"):
+        CodexOAuthLLM()
+    monkeypatch.delenv("CODEX_OAUTH_ROUTE")
+    monkeypatch.setenv("CODEX_OAUTH_SIWC_BASE_URL", "http://api.example.com/v1")
+    with pytest.raises(ConfigError, match="CODEX_OAUTH_SIWC_BASE_URL.*https"):
+        CodexOAuthLLM(route="siwc")
