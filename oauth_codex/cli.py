@@ -59,6 +59,7 @@ RATE_LIMITS_FILE = "rate_limits.json"
 #: commands that take ``--route`` (and its choices)
 ROUTE_COMMANDS = {
     "login": ("codex", "siwc"),
+    "status": ("codex", "siwc"),
     "logout": ("codex", "siwc"),
     "chat": ("codex", "siwc", "auto"),
     "models": ("codex", "siwc", "auto"),
@@ -467,9 +468,52 @@ def _cmd_login(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_siwc_status(args: argparse.Namespace) -> int:
+    """``status --route siwc``: the profile's SIWC sign-in (never a secret)."""
+    from .auth import SiwcConfig, SiwcStore
+
+    store = SiwcStore(SiwcConfig.from_env(home=_config(args).home))
+    profile = _siwc_profile(args)
+    record = store.load(profile)
+    connected = record is not None and record.status == "connected" and record.access_token is not None
+    doc: dict[str, Any] = {"route": "siwc", "profile": profile, "signed_in": connected}
+    if record is not None:
+        expires = datetime.fromtimestamp(record.expires_at, UTC) if record.expires_at else None
+        doc.update(
+            email=record.email,
+            status=record.status,
+            plan_usage_enabled=record.plan_enabled,
+            client_id=record.client_id,
+            host_id=record.ext_agent_host_id,
+            access_token_expires_at=expires.isoformat() if expires else None,
+            refresh_state=record.refresh_state,
+            stored_in=str(store.path(profile)),
+        )
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    elif record is None:
+        _err(
+            f"No SIWC sign-in for profile {profile!r}. Run `oauth-codex login --route siwc` (add --paste without a "
+            "browser)."
+        )
+    else:
+        print(f"Signed in with ChatGPT as {record.email or 'an unknown account'} ({record.status})")
+        print(f"  profile:       {profile}")
+        plan = "enabled" if record.plan_enabled else "not enabled (login --route siwc --enable-plan)"
+        print(f"  plan usage:    {plan}")
+        print(f"  app client id: {record.client_id}")
+        print(f"  access token:  {doc['access_token_expires_at'] or 'none'}")
+        print(f"  stored in:     {doc['stored_in']}")
+        print("  usage:         no usage API on this route; see https://chatgpt.com/settings/usage")
+    return EXIT_OK if connected else EXIT_FAILURE
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from .auth import default_token_store
     from .auth._profiles import login_command
+
+    if _route(args) == "siwc":
+        return _cmd_siwc_status(args)
 
     config = _config(args)
     store = default_token_store(config)

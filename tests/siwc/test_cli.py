@@ -36,9 +36,16 @@ def test_login_chat_models_and_logout_on_the_siwc_route(env: SiwcEmulator, capsy
     assert cli.main(["models", "--route", "siwc"]) == 0
     assert capsys.readouterr().out.split() == ["gpt-6-astra", "gpt-6.1-sol", "gpt-5.6-luna"]
 
+    assert cli.main(["status", "--route", "siwc", "--json"]) == 0
+    status = capsys.readouterr().out
+    assert '"plan_usage_enabled": true' in status and record.access_token not in status
+    assert record.refresh_token is not None and record.refresh_token not in status
+
     assert cli.main(["logout", "--route", "siwc"]) == 0
     assert "revoked" in capsys.readouterr().err
     assert env.requests_to("/oauth/revoke")
+    assert cli.main(["status", "--route", "siwc"]) == 1  # signed out: the registration is kept, no tokens
+    assert "disconnected" in capsys.readouterr().out
 
 
 def test_chat_auto_picks_the_profiles_siwc_login(env: SiwcEmulator, capsys: pytest.CaptureFixture[str]) -> None:
