@@ -427,9 +427,12 @@ def models_page(models: Iterable[Any]) -> dict[str, Any]:
     return {"object": "list", "data": data}
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: one per event
+
+
 def sse_frame(event: Mapping[str, Any], *, named: bool = True) -> bytes:
     """One server-sent-events frame for ``event`` (with its ``event:`` line when ``named``)."""
-    data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    data = _encode(event)
     if named:
         return f"event: {event.get('type')}\ndata: {data}\n\n".encode()
     return f"data: {data}\n\n".encode()

@@ -171,7 +171,7 @@ class _Frames:
         if self.plan.api == "responses":
             if kind in _WITH_RESPONSE and isinstance(event.response, dict):
                 raw = {**raw, "response": complete_response(event.response, self.plan.echo)}
-            return sse_frame(raw)
+            return sse_frame(raw, named=False)
         return b"".join(sse_frame(chunk, named=False) for chunk in self._chunks.feed(raw))
 
     def end(self) -> bytes:
