@@ -80,6 +80,7 @@ class CallState:
         "classify",
         "decoder",
         "held",
+        "last_event",
         "map_failure",
         "max_retries",
         "mode",
@@ -112,6 +113,9 @@ class CallState:
         self.refreshed = False
         self.yielded = False
         self.held: list[StreamEvent] = []
+        #: the last event decoded from the latest chunk: outputs up to it need no more network reads, so a
+        #: consumer may batch what it hands on until then (``oauth_codex.openai`` does)
+        self.last_event: dict[str, Any] | None = None
         self.acc = ResponseAccumulator()
         self.decoder = SSEDecoder()
         #: the body dict and whether its model was defaulted, while the model catalog may still change them
@@ -167,7 +171,9 @@ class CallState:
         Lazy: each event is folded in when the caller asks for the next output, so a caller that stops early
         leaves the rest of the stream unread (the loop then closes the connection instead of reusing it).
         """
-        return self._steps(self.decoder.feed(chunk))
+        events = self.decoder.feed(chunk)
+        self.last_event = events[-1] if events else None
+        return self._steps(events)
 
     def flush(self) -> Iterator[str | StreamEvent]:
         """The body ended: decode what the last chunk left over and yield what to hand to the caller."""

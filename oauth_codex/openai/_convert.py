@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .._request import DEFAULT_INCLUDE, RequestOptions, build_body
-from ..types import GenerateResult, Usage
+from ..types import GenerateResult, ModelInfo, Usage
 
 __all__ = [
     "REJECTED_PARAMETERS",
@@ -417,13 +417,23 @@ class ChatChunks:
         return chunks
 
 
-def models_page(models: Iterable[Any]) -> dict[str, Any]:
-    """``GET /models``: the catalog (slugs, or objects with a ``slug``) as the SDK's model list."""
-    data: list[dict[str, Any]] = []
-    for model in models:
-        slug = model if isinstance(model, str) else getattr(model, "slug", None)
-        if isinstance(slug, str) and slug:
-            data.append({"id": slug, "object": "model", "created": 0, "owned_by": "openai"})
+def models_page(models: Iterable[ModelInfo]) -> dict[str, Any]:
+    """``GET /models``: the model catalog as the SDK's model list (catalog details as extra fields)."""
+    data = [
+        {
+            "id": model.slug,
+            "object": "model",
+            "created": 0,
+            "owned_by": "openai",
+            "display_name": model.display_name or model.slug,
+            "context_window": model.context_window,
+            "default_reasoning_effort": model.default_reasoning_effort,
+            "supported_reasoning_efforts": list(model.supported_reasoning_efforts),
+            "input_modalities": list(model.input_modalities),
+            "visibility": model.visibility,
+        }
+        for model in models
+    ]
     return {"object": "list", "data": data}
 
 

@@ -28,7 +28,7 @@ import openai
 from .._call import CallState, Mode
 from ..client import CodexOAuthLLM
 from ..errors import CodexError, NotFoundError, StreamError
-from ..types import StreamEvent
+from ..types import ModelInfo, StreamEvent
 from ._convert import (
     ChatChunks,
     Plan,
@@ -120,7 +120,7 @@ class _Base:
         body = request_body(plan, default_instructions=llm.instructions, session_id=llm.session_id)
         return plan, llm._start_call(Mode.RAW if plan.stream else Mode.COLLECT, body)
 
-    def _models(self, route: _Route, models: list[Any], request: httpx2.Request) -> httpx2.Response:
+    def _models(self, route: _Route, models: list[ModelInfo], request: httpx2.Request) -> httpx2.Response:
         page = models_page(models)
         if route.kind == "models":
             return _json(page, request)
@@ -155,14 +155,22 @@ class _Base:
 
 
 class _Frames:
-    """Stream events -> SSE bytes for the SDK, and what a failure after the first byte means."""
+    """Stream events -> SSE bytes for the SDK, batched per network read, and what a late failure means.
 
-    def __init__(self, plan: Plan) -> None:
+    The frames of the events one network read delivered are handed on together, once the last of them
+    (``CallState.last_event``) is through: the SDK pays its per-chunk cost once per read, as on a direct
+    connection, and no frame waits for the next read.
+    """
+
+    def __init__(self, plan: Plan, call: CallState) -> None:
         self.plan = plan
         self.terminal: str | None = None
+        self._call = call
+        self._batch: list[bytes] = []
         self._chunks = ChatChunks(model=plan.model, include_usage=plan.include_usage)
 
-    def encode(self, event: str | StreamEvent) -> bytes:
+    def add(self, event: str | StreamEvent) -> bytes | None:
+        """Take one event; the batched bytes once the current read's events are all in, else ``None``."""
         assert isinstance(event, StreamEvent)  # Mode.RAW yields events only
         raw = event.raw
         kind = event.type
@@ -171,11 +179,19 @@ class _Frames:
         if self.plan.api == "responses":
             if kind in _WITH_RESPONSE and isinstance(event.response, dict):
                 raw = {**raw, "response": complete_response(event.response, self.plan.echo)}
-            return sse_frame(raw, named=False)
-        return b"".join(sse_frame(chunk, named=False) for chunk in self._chunks.feed(raw))
+            self._batch.append(sse_frame(raw, named=False))
+        else:
+            self._batch.extend(sse_frame(chunk, named=False) for chunk in self._chunks.feed(raw))
+        return self.take() if event.raw is self._call.last_event else None
+
+    def take(self) -> bytes:
+        """The batched bytes (possibly empty), handed on now."""
+        data = b"".join(self._batch)
+        self._batch.clear()
+        return data
 
     def end(self) -> bytes:
-        return b"data: [DONE]\n\n" if self.plan.api == "chat" else b""
+        return self.take() + (b"data: [DONE]\n\n" if self.plan.api == "chat" else b"")
 
     def delivered(self, exc: CodexError) -> bool:
         """Whether ``exc`` is already in the stream as its terminal Responses event (then end quietly)."""
@@ -203,11 +219,14 @@ class _SyncEvents(httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         frames = self._frames
         try:
-            if self._first is not None:
-                yield frames.encode(self._first)
+            if self._first is not None and (data := frames.add(self._first)):
+                yield data
             for event in self._events:
-                yield frames.encode(event)
+                if data := frames.add(event):
+                    yield data
         except CodexError as exc:
+            if data := frames.take():
+                yield data
             if frames.delivered(exc):
                 return
             raise self._to_error(exc) from exc
@@ -226,12 +245,12 @@ class CodexTransport(_Base, httpx2.BaseTransport):
         route = self._route(request)
         try:
             if route.kind in ("models", "model"):
-                return self._models(route, self.llm.list_models(), request)
+                return self._models(route, self.llm.list_models(include_hidden=route.kind == "model"), request)
             plan, call = self._plan(route, request.read())
             events = self.llm._run(call)
             if plan.stream:
                 first = next(events, None)
-                stream = _SyncEvents(first, events, _Frames(plan), self._stream_error(request))
+                stream = _SyncEvents(first, events, _Frames(plan, call), self._stream_error(request))
                 return httpx2.Response(200, headers=_SSE, stream=stream, request=request)
             for _ in events:
                 pass
@@ -260,11 +279,14 @@ class _AsyncEvents(httpx2.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         frames = self._frames
         try:
-            if self._first is not None:
-                yield frames.encode(self._first)
+            if self._first is not None and (data := frames.add(self._first)):
+                yield data
             async for event in self._events:
-                yield frames.encode(event)
+                if data := frames.add(event):
+                    yield data
         except CodexError as exc:
+            if data := frames.take():
+                yield data
             if frames.delivered(exc):
                 return
             raise self._to_error(exc) from exc
@@ -283,12 +305,13 @@ class AsyncCodexTransport(_Base, httpx2.AsyncBaseTransport):
         route = self._route(request)
         try:
             if route.kind in ("models", "model"):
-                return self._models(route, await self.llm.alist_models(), request)
+                models = await self.llm.alist_models(include_hidden=route.kind == "model")
+                return self._models(route, models, request)
             plan, call = self._plan(route, await request.aread())
             events = self.llm._arun(call)
             if plan.stream:
                 first = await anext(events, None)
-                stream = _AsyncEvents(first, events, _Frames(plan), self._stream_error(request))
+                stream = _AsyncEvents(first, events, _Frames(plan, call), self._stream_error(request))
                 return httpx2.Response(200, headers=_SSE, stream=stream, request=request)
             async for _ in events:
                 pass

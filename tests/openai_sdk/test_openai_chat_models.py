@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from oauth_codex import UsageLimitError
 from oauth_codex.openai import AsyncOpenAI, OpenAI
-from oauth_codex.testing import DEFAULT_MODELS, CodexEmulator
+from oauth_codex.testing import CodexEmulator
 
 MODEL = "gpt-5.5"
 WEATHER = {
@@ -146,8 +146,10 @@ def test_chat_usage_limit_and_function_role(client: OpenAI, emu: CodexEmulator) 
 
 
 def test_models_list_and_retrieve_come_from_the_catalog(client: OpenAI, emu: CodexEmulator) -> None:
-    ids = [model.id for model in client.models.list()]
-    assert ids and set(ids) <= set(DEFAULT_MODELS)
+    models = list(client.models.list())
+    ids = [model.id for model in models]
+    assert ids == [m.slug for m in client.llm.list_models()]
+    assert models[0].context_window == client.llm.list_models()[0].context_window  # type: ignore[attr-defined]
     assert client.models.retrieve(ids[0]).id == ids[0]
     with pytest.raises(openai.NotFoundError, match="models.list"):
         client.models.retrieve("gpt-0-nonexistent")

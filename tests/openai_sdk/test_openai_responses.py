@@ -79,6 +79,29 @@ def test_streaming_yields_the_backend_events_and_a_completed_response_with_outpu
     assert final.usage is not None and final.usage.total_tokens > 0
 
 
+def test_stream_frames_leave_the_transport_as_they_arrive(llm: CodexOAuthLLM, emu: CodexEmulator) -> None:
+    """Frames are batched per network read only: a delta never waits for the next one to arrive.
+
+    (Measured at the transport: openai 3.x itself may hand several events to the caller at once.)
+    """
+    import time
+
+    import httpx2
+
+    from oauth_codex.openai._transport import CodexTransport
+
+    emu.set_answer(text="one two three four", deltas=4, delta_delay=0.4)
+    transport = CodexTransport(llm, status_error=OpenAI(llm=llm)._make_status_error, owns_llm=False)
+    body = json.dumps({"model": MODEL, "input": "slowly", "stream": True}).encode()
+    arrivals: list[float] = []
+    with httpx2.Client(transport=transport) as http:
+        with http.stream("POST", f"{emu.base_url}/responses", content=body) as response:
+            for chunk in response.iter_bytes():
+                arrivals.extend(time.monotonic() for _ in range(chunk.count(b"output_text.delta")))
+    assert len(arrivals) == 4
+    assert arrivals[-1] - arrivals[0] > 0.8  # the first delta was handed on while the others were still coming
+
+
 def test_stream_helper_gets_the_final_response(client: OpenAI) -> None:
     with client.responses.stream(model=MODEL, input="helper") as stream:
         texts = [e.delta for e in stream if e.type == "response.output_text.delta"]

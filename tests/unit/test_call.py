@@ -161,3 +161,14 @@ def test_an_unusable_url_is_not_retried() -> None:
     error = call.on_transport_error(httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'."))
     assert isinstance(error, APIConnectionError) and "base_url" in str(error)
     assert call.attempt == 0
+
+
+def test_last_event_marks_where_a_chunks_events_end() -> None:
+    call = state(Mode.RAW)
+    call.start(None)
+    delta = b'data: {"type":"response.output_text.delta","output_index":0,"delta":"%s"}\n\n'
+    outs = list(call.feed(b'data: {"type":"response.output_item.added","output_index":0,"item":{}}\n\n'
+                          + delta % b"a" + (delta % b"b")[:20]))
+    assert call.last_event is not None and call.last_event["delta"] == "a"
+    assert [isinstance(o, StreamEvent) and o.raw is call.last_event for o in outs] == [False, True]
+    assert list(call.feed(b"")) == [] and call.last_event is None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from oauth_codex import GenerateResult, ToolCall, Usage
+from oauth_codex import GenerateResult, ModelInfo, ToolCall, Usage
 from oauth_codex.openai._convert import (
     ChatChunks,
     Plan,
@@ -170,9 +170,8 @@ def test_chat_chunks_from_events() -> None:
 
 
 def test_models_page_and_frames() -> None:
-    class Info:
-        slug = "gpt-5.4"
-
-    assert [m["id"] for m in models_page(["gpt-5.5", Info(), 3])["data"]] == ["gpt-5.5", "gpt-5.4"]
+    page = models_page([ModelInfo(slug="gpt-5.5", context_window=272000), ModelInfo(slug="gpt-5.4")])
+    assert page["object"] == "list" and [m["id"] for m in page["data"]] == ["gpt-5.5", "gpt-5.4"]
+    assert page["data"][0]["context_window"] == 272000 and page["data"][1]["display_name"] == "gpt-5.4"
     assert sse_frame({"type": "x", "a": "é"}) == 'event: x\ndata: {"type":"x","a":"é"}\n\n'.encode()
     assert sse_frame({"a": 1}, named=False) == b'data: {"a":1}\n\n'
