@@ -13,8 +13,8 @@ deltas. Each round runs, in rotating order:
   answers with the aggregated ``Response``, so the SDK parses one JSON object instead of every event.
 
 Reported: median wall time and client CPU time per call, and ratios to the plain SDK. Target: the streaming
-call through ``oauth_codex.openai`` costs no more than the plain SDK (ratio <= 1.05, noise included).
-Not a timed test.
+call through ``oauth_codex.openai`` costs no more client CPU than the plain SDK (ratio <= 1.05, noise
+included; on a busy machine the wall time mostly measures waiting for a core). Not a timed test.
 """
 
 from __future__ import annotations
@@ -91,10 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         }
         results = run_rounds(runners, args.rounds)
     print_table(results, "openai", args.deltas, args.rounds, width=30)
-    ratio = results["oauth_codex.openai"]["wall"] / results["openai"]["wall"]
+    ours, plain = results["oauth_codex.openai"], results["openai"]
+    ratio = ours["cpu"] / plain["cpu"]
     print(
-        f"oauth_codex.openai / openai (stream=True) = {ratio:.3f} (target <= 1.05): "
-        f"{'met' if ratio <= 1.05 else 'NOT met'}"
+        f"oauth_codex.openai / openai, stream=True: client CPU {ratio:.3f} (target <= 1.05: "
+        f"{'met' if ratio <= 1.05 else 'NOT met'}), wall {ours['wall'] / plain['wall']:.3f}"
     )
     return 0
 
