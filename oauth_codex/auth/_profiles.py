@@ -216,13 +216,13 @@ def clear_current_profile(config: OAuthConfig | None = None) -> None:
 def profile_holding(tokens: TokenData, config: OAuthConfig, *, exclude: str) -> str | None:
     """The other profile (not ``exclude``) whose stored login is the same account as ``tokens``, if any.
 
-    Compares :meth:`TokenData.identity` (route, client id, user, workspace account), never a token. Profiles
+    Compares :meth:`TokenData.identity` (route, user, workspace account), never a token. Profiles
     whose store cannot be read are skipped.
     """
     from ._auto_store import AutoTokenStore
 
     wanted = tokens.identity()
-    if wanted[2] is None and wanted[3] is None:
+    if wanted[1] is None and wanted[2] is None:
         return None  # no identity in the tokens: nothing to compare
     for name in list_profiles(config):
         if name == exclude:

@@ -16,40 +16,29 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "ROUTES",
+    "STORED_ROUTES",
     "AccessToken",
     "MemoryTokenStore",
     "StaticTokenProvider",
+    "StoredRoute",
     "TokenData",
     "TokenProvider",
     "TokenStore",
-    "Route",
     "decode_jwt_claims",
 ]
 
 AUTH_CLAIMS = "https://api.openai.com/auth"
 PROFILE_CLAIMS = "https://api.openai.com/profile"
 
-#: how a login reaches the model: the Codex backend with the Codex CLI's client, or "Sign in with ChatGPT"
-Route = Literal["codex", "siwc"]
-ROUTES: tuple[Route, ...] = ("codex", "siwc")
+#: how a login kept in this store reaches the model (SIWC logins have their own store, ``_siwc_store``)
+StoredRoute = Literal["codex"]
+STORED_ROUTES: tuple[StoredRoute, ...] = ("codex",)
 #: top-level keys of the stored document that are fields (the rest is kept in ``extra``)
-_RECORD_KEYS = frozenset(
-    {"tokens", "last_refresh", "route", "client_id", "expires_at", "earliest_refresh_at"}
-)
+_RECORD_KEYS = frozenset({"tokens", "last_refresh", "route"})
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _parse_iso(value: Any, key: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"'{key}' is not an ISO 8601 time")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _claim_object(claims: dict[str, Any], key: str) -> dict[str, Any]:
@@ -79,10 +68,9 @@ class TokenData(BaseModel):
     Secrets are excluded from ``repr``/``str``. ``extra`` keeps unknown top-level keys of ``auth.json`` so
     they survive a write-back.
 
-    ``route`` says how the login reaches the model (``"codex"`` for every login of oauth-codex < 5 and of
-    the Codex CLI). A ``"siwc"`` ("Sign in with ChatGPT") login also records ``client_id`` (the client id
-    issued to it), ``access_expires_at`` (from ``expires_in``; it wins over the access token's ``exp``) and
-    ``earliest_refresh_at``; further route data (scopes, host id) lives in ``extra``.
+    ``route`` says how the login reaches the model: ``"codex"`` (every login of oauth-codex < 5 and of the
+    Codex CLI has none and reads as ``"codex"``). A record of a route this release does not know is refused
+    as unreadable rather than sent to the wrong backend.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -93,10 +81,7 @@ class TokenData(BaseModel):
     account_id: str | None = None
     last_refresh: datetime | None = None
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
-    route: Route = "codex"
-    client_id: str | None = None
-    access_expires_at: datetime | None = None
-    earliest_refresh_at: datetime | None = None
+    route: StoredRoute = "codex"
 
     # -- claims ---------------------------------------------------------------------------------
     @property
@@ -109,10 +94,7 @@ class TokenData(BaseModel):
 
     @property
     def expires_at(self) -> datetime | None:
-        """Expiry of the access token: ``access_expires_at`` when recorded, else its ``exp`` claim, else
-        ``None``."""
-        if self.access_expires_at is not None:
-            return self.access_expires_at
+        """Expiry of the access token (its ``exp`` claim), or ``None`` when it has none."""
         exp = self.access_claims.get("exp")
         if isinstance(exp, int | float) and not isinstance(exp, bool):
             try:
@@ -160,10 +142,10 @@ class TokenData(BaseModel):
         title = ranked[0].get("title") if ranked else None
         return str(title) if title else None
 
-    def identity(self) -> tuple[str, str | None, str | None, str | None]:
-        """Who this login is, for spotting one account held by two profiles: ``(route, client_id, user_id,
-        account_id)`` (no secret in it)."""
-        return (self.route, self.client_id, self.user_id, self.resolved_account_id())
+    def identity(self) -> tuple[str, str | None, str | None]:
+        """Who this login is, for spotting one account held by two profiles: ``(route, user_id, account_id)``
+        (no secret in it)."""
+        return (self.route, self.user_id, self.resolved_account_id())
 
     @property
     def is_fedramp(self) -> bool:
@@ -196,12 +178,6 @@ class TokenData(BaseModel):
         }
         doc["last_refresh"] = _iso(self.last_refresh)
         doc["route"] = self.route
-        optional = {
-            "client_id": self.client_id,
-            "expires_at": _iso(self.access_expires_at),
-            "earliest_refresh_at": _iso(self.earliest_refresh_at),
-        }
-        doc.update({key: value for key, value in optional.items() if value is not None})
         return doc
 
     @classmethod
@@ -215,9 +191,8 @@ class TokenData(BaseModel):
         if isinstance(last, str) and last:
             last_refresh = datetime.fromisoformat(last.replace("Z", "+00:00"))
         route = doc.get("route") or "codex"
-        if route not in ROUTES:
-            raise ValueError(f"unknown route {route!r} (this oauth-codex knows {', '.join(ROUTES)})")
-        client_id = doc.get("client_id")
+        if route not in STORED_ROUTES:
+            raise ValueError(f"unknown route {route!r} (this oauth-codex knows {', '.join(STORED_ROUTES)})")
         extra = {k: v for k, v in doc.items() if k not in _RECORD_KEYS}
         return cls(
             id_token=tokens.get("id_token") or "",
@@ -227,9 +202,6 @@ class TokenData(BaseModel):
             last_refresh=last_refresh,
             extra=extra,
             route=route,
-            client_id=client_id if isinstance(client_id, str) and client_id else None,
-            access_expires_at=_parse_iso(doc.get("expires_at"), "expires_at"),
-            earliest_refresh_at=_parse_iso(doc.get("earliest_refresh_at"), "earliest_refresh_at"),
         )
 
 

@@ -186,33 +186,10 @@ def test_a_document_without_route_reads_as_codex_and_unknown_routes_are_refused(
     doc = _v1_document(TokenData(access_token="at", refresh_token="rt", last_refresh="2030-01-01T00:00:00Z"))
     path.write_text(json.dumps(doc))
     assert FileTokenStore(path).load().route == "codex"  # type: ignore[union-attr]
-    path.write_text(json.dumps({**doc, "route": "carrier-pigeon"}))
-    with pytest.raises(TokenStoreError, match="corrupted"):
-        FileTokenStore(path).load()
-
-
-def test_a_siwc_record_round_trips_with_its_own_client_and_times(tmp_path: Path) -> None:
-    record = TokenData(
-        access_token="at",
-        refresh_token="rt",
-        id_token="idt",
-        route="siwc",
-        client_id="oaiapp_123",
-        access_expires_at="2030-01-01T01:00:00Z",
-        earliest_refresh_at="2030-01-01T00:10:00Z",
-        last_refresh="2030-01-01T00:00:00Z",
-        extra={"scopes": ["openid", "chatgpt.tokens.use.direct"]},
-    )
-    store = FileTokenStore(tmp_path / "auth.json")
-    store.save(record)
-    doc = json.loads(store.path.read_text())
-    assert doc["route"] == "siwc" and doc["client_id"] == "oaiapp_123"
-    assert doc["expires_at"] == "2030-01-01T01:00:00Z" and doc["earliest_refresh_at"] == "2030-01-01T00:10:00Z"
-    loaded = store.load()
-    assert loaded is not None and loaded.model_dump(exclude={"extra"}) == record.model_dump(exclude={"extra"})
-    assert loaded.extra["scopes"] == ["openid", "chatgpt.tokens.use.direct"]
-    assert loaded.expires_at == record.access_expires_at  # wins over a JWT exp
-    assert loaded.identity() == ("siwc", "oaiapp_123", None, None)
+    for unknown in ("carrier-pigeon", "siwc"):  # SIWC logins live in their own store, never in auth.json
+        path.write_text(json.dumps({**doc, "route": unknown}))
+        with pytest.raises(TokenStoreError, match="corrupted"):
+            FileTokenStore(path).load()
 
 
 # ------------------------------------------------------------------------------ per-profile storage
