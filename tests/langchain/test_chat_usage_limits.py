@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -65,17 +67,37 @@ def test_default_policy_raises_a_langchain_rate_limit_error(emulator_params: Emu
         model.close()
 
 
-def test_budget_passes_through(emulator_params: EmulatorParams) -> None:
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_budget_passes_through(emulator_params: EmulatorParams, mode: str) -> None:
     with CodexEmulator() as emu:
         model = ChatCodexOAuth(**emulator_params(emu), usage_budget=0.5)
         assert model.core_client.usage_budget == 0.5
         emu.set_usage(primary=49)
-        model.invoke("hi")  # its answer says 50 %
+        model.invoke("hi") if mode == "sync" else await model.ainvoke("hi")  # its answer says 50 %
         with pytest.raises(UsageBudgetExceededError) as info:
-            model.invoke("hi again")
+            model.invoke("hi again") if mode == "sync" else await model.ainvoke("hi again")
         assert isinstance(info.value, ModelRateLimitError) and info.value.window == "primary"
         assert len(emu.responses_requests) == 1
-        model.close()
+        await model.aclose()
+
+
+async def test_cancelling_an_agent_run_stops_the_wait_at_once(emulator_params: EmulatorParams) -> None:
+    waiting = asyncio.Event()
+    with CodexEmulator() as emu:
+        model = ChatCodexOAuth(
+            **emulator_params(emu), on_usage_limit="wait", max_wait=60, on_wait=lambda left, err: waiting.set()
+        )
+        emu.usage_limit(resets_in=30)
+        task = asyncio.create_task(model.ainvoke("hi"))
+        await asyncio.wait_for(waiting.wait(), 10)
+        started = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.monotonic() - started < 15  # at once, not after the 30 s wait
+        emu.advance(31)
+        assert (await model.ainvoke("hi")).text  # the model still works
+        await model.aclose()
 
 
 def test_bad_policy_is_a_value_error(emulator_params: EmulatorParams) -> None:

@@ -46,12 +46,14 @@ def test_default_policy_raises(emu: CodexEmulator) -> None:
         llm.complete("hi")
 
 
-def test_budget_and_bad_policy(emu: CodexEmulator) -> None:
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_budget_and_bad_policy(emu: CodexEmulator, mode: str) -> None:
     llm = wired(emu, usage_budget=0.5)
     emu.set_usage(primary=49)
-    llm.complete("hi")
+    llm.complete("hi") if mode == "sync" else await llm.acomplete("hi")
     with pytest.raises(UsageBudgetExceededError):
-        llm.complete("hi again")
+        llm.complete("hi again") if mode == "sync" else await llm.acomplete("hi again")
     assert len(emu.responses_requests) == 1
+    await llm.client.aclose()
     with pytest.raises(ValueError, match="max_wait"):
         wired(emu, on_usage_limit="wait")
