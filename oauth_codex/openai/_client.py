@@ -47,6 +47,20 @@ def _core(
 ) -> tuple[CodexOAuthLLM, bool]:
     """The core client carrying the login, and whether this SDK client owns (and closes) it."""
     if llm is not None:
+        given = {
+            "base_url": base_url,
+            "token_store": token_store,
+            "token_provider": token_provider,
+            "interactive": interactive,
+            "oauth_config": oauth_config,
+            "instructions": instructions,
+        }
+        named = [name for name, value in given.items() if value is not None]
+        if named:
+            raise ValueError(
+                f"pass either llm= or {', '.join(named)}: the CodexOAuthLLM given as llm= already carries its "
+                "login and settings."
+            )
         return llm, False
     core = CodexOAuthLLM(
         base_url=str(base_url) if base_url is not None else None,

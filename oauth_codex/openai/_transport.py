@@ -25,6 +25,7 @@ from typing import Any, Literal
 import httpx2
 import openai
 
+from .._accumulate import ResponseAccumulator
 from .._call import CallState, Mode
 from ..client import CodexOAuthLLM
 from ..errors import CodexError, NotFoundError, StreamError
@@ -96,10 +97,11 @@ class _Base:
             return _Route("models")
         if method == "GET" and path.startswith("models/") and "/" not in path[len("models/") :]:
             return _Route("model", path[len("models/") :])
+        stored = " (Responses are not stored, so they cannot be retrieved or deleted.)"
         raise self._error(
             NotFoundError(
                 f"{method} /{path} is not available on the ChatGPT Codex backend; this client supports "
-                f"{_SUPPORTED}. (Responses are not stored, so they cannot be retrieved or deleted.)",
+                f"{_SUPPORTED}.{stored if path.startswith('responses/') else ''}",
                 status_code=404,
             ),
             request,
@@ -137,10 +139,10 @@ class _Base:
             request,
         )
 
-    def _answer(self, plan: Plan, call_acc: Any, request: httpx2.Request) -> httpx2.Response:
+    def _answer(self, plan: Plan, acc: ResponseAccumulator, request: httpx2.Request) -> httpx2.Response:
         if plan.api == "responses":
-            return _json(complete_response(call_acc.final_response(), plan.echo), request)
-        result = call_acc.result(allow_incomplete=True)
+            return _json(complete_response(acc.final_response(), plan.echo), request)
+        result = acc.result(allow_incomplete=True)
         return _json(chat_completion(result, model=plan.model), request)
 
     def _error(

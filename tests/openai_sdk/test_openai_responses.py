@@ -200,8 +200,12 @@ def test_the_sdk_client_closes_the_core_client_it_built(emu: CodexEmulator) -> N
     assert sdk.llm._http_client is None
 
 
-def test_a_foreign_http_client_is_refused() -> None:
+def test_a_foreign_http_client_or_conflicting_options_are_refused(llm: CodexOAuthLLM) -> None:
     import httpx2
 
     with pytest.raises(TypeError, match="llm=CodexOAuthLLM"):
         OpenAI(http_client=httpx2.Client())
+    with pytest.raises(TypeError, match="llm=CodexOAuthLLM"):
+        AsyncOpenAI(http_client=httpx2.AsyncClient())
+    with pytest.raises(ValueError, match="either llm= or base_url, instructions"):
+        OpenAI(llm=llm, base_url="http://127.0.0.1:1/backend-api/codex", instructions="x")
