@@ -283,6 +283,7 @@ def _probe_model(llm: CodexOAuthLLM, slug: str, report: DoctorReport) -> ModelPr
                 if isinstance(error, UsageLimitError):
                     return ModelProbe(slug, "usage_limit", detail=str(error))
                 return ModelProbe(slug, "error", detail=str(error))
+            _check_server_clock(resp.headers.get("date"), report)
             if "x-codex-primary-used-percent" not in resp.headers:
                 report.drift.append(f"{slug}: no x-codex-primary-used-percent header on the 200")
             decoder = SSEDecoder()
@@ -304,6 +305,23 @@ def _probe_model(llm: CodexOAuthLLM, slug: str, report: DoctorReport) -> ModelPr
     if completed.get("output"):
         report.drift.append(f"{slug}: response.completed carries output (the emulator sends [])")
     return ModelProbe(slug, "ok", ttft, f"{len(kinds)} events")
+
+
+def _check_server_clock(date: str | None, report: DoctorReport) -> None:
+    """Once per report: this machine's clock against the backend's ``Date`` header."""
+    if not date or any(c.name == "server clock" for c in report.checks):
+        return
+    from email.utils import parsedate_to_datetime
+
+    try:
+        skew = time.time() - parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return
+    if abs(skew) > _SKEW_LIMIT:
+        ahead = "ahead of" if skew > 0 else "behind"
+        report.checks.append(Check("server clock", "warn", f"this clock is {abs(skew):.0f} s {ahead} the backend's"))
+    else:
+        report.checks.append(Check("server clock", "ok", f"within {abs(skew):.0f} s of the backend's"))
 
 
 def render_table(report: DoctorReport) -> str:

@@ -68,6 +68,7 @@ def test_live_probes_every_listed_model(
     unlisted = {m["slug"]: m["status"] for m in report["models"] if not m["listed"]}
     assert unlisted["gpt-6-luna"] == "retired"  # a built-in slug this backend does not serve
     assert report["drift"] == []
+    assert {c["name"]: c["status"] for c in report["checks"]}["server clock"] == "ok"  # the Date header
     assert len(emu.responses_requests) == len(report["models"])
     assert_no_secret(out, tokens)
     assert main(["doctor", "--live"]) == 0
