@@ -144,6 +144,13 @@ def classify(
         if message:
             text = f"{text} Server said: {message}"
         return ServerError(text, **common)
+    if 300 <= status < 400:
+        where = _header(headers, "location")
+        return APIError(
+            f"The backend redirected the request (HTTP {status}) to {where or 'another URL'}, so base_url (or "
+            "CODEX_OAUTH_BASE_URL) is probably wrong: the default is https://chatgpt.com/backend-api/codex.",
+            **common,
+        )
     return APIError((message or "Unexpected response") + f" (HTTP {status})", **common)
 
 

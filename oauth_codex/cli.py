@@ -35,10 +35,11 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 
@@ -309,6 +310,28 @@ def _duration(text: str) -> float:
 def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for the CLI: the message only (no file name, line number or source line)."""
+    _err(f"oauth-codex: warning: {message}")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at ``/dev/null`` so the interpreter's last flush does not raise ``BrokenPipeError`` again
+    (the recipe of the Python documentation for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # no real stdout file descriptor (tests, embedded use)
 
 
 def _ask(prompt: str) -> str:
@@ -908,10 +931,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import CodexError
 
     try:
-        return _COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning  # one line on stderr, not a file name and a source line
+            return _COMMANDS[args.command](args)
     except CodexError as exc:
         _err(f"oauth-codex {args.command}: {exc}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         _err("Interrupted.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `oauth-codex ... | head`: the reader left; exit quietly
+        _silence_stdout()
+        return EXIT_FAILURE

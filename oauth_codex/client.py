@@ -49,6 +49,7 @@ from .auth._tokens import AccessToken, TokenProvider, TokenStore
 from .errors import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     AuthenticationError,
     CodexError,
     ConfigError,
@@ -1218,6 +1219,11 @@ def _oauth_provider(config: OAuthConfig, store: TokenStore | None, interactive: 
 
 
 def _unreachable(exc: httpx.HTTPError, endpoint: str = "usage") -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"The {endpoint} endpoint did not answer in time ({type(exc).__name__}); check your network "
+            "connection or raise `timeout`."
+        )
     return APIConnectionError(
         f"Could not reach the {endpoint} endpoint ({type(exc).__name__}); check your network connection and "
         "base_url."

@@ -122,9 +122,11 @@ class LoginError(AuthError):
     ``missing_authorization_code``, ``port_in_use``, ``device_code_expired`` or ``token_exchange_failed``.
     """
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, problem: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        #: what went wrong without the advice on what to do next (a paste prompt asks again instead)
+        self.problem = problem or message
 
 
 class RefreshTokenError(AuthError):

@@ -129,7 +129,7 @@ def paste_flow(config: OAuthConfig, *, output: TextIO) -> Flow[TokenData]:
         except LoginError as exc:
             if exc.code not in _REPROMPT_CODES or attempt == _PASTE_ATTEMPTS:
                 raise
-            _say(output, f"{exc.message} Please paste it again.")
+            _say(output, f"{exc.problem} Please paste it again.")  # the problem only: one instruction
     tokens: TokenData = yield from exchange_code(
         config, endpoints, code=code, redirect_uri=config.redirect_uri, code_verifier=pkce.verifier
     )

@@ -113,6 +113,7 @@ def _invalid_callback(what: str) -> LoginError:
         f"{what} Paste the full URL exactly as your browser's address bar shows it after signing in, or run "
         "`oauth-codex login` again.",
         code="invalid_callback",
+        problem=what,
     )
 
 
@@ -130,6 +131,7 @@ def callback_code(params: Mapping[str, Sequence[str]], expected_state: str) -> s
             "The login callback's state does not match this login attempt (a stale or forged callback). "
             "Start the login again and use the URL it prints.",
             code="state_mismatch",
+            problem="That URL does not belong to this login attempt (its state does not match; an older tab?).",
         )
     error = _first(params, "error")
     if error:
@@ -149,6 +151,7 @@ def callback_code(params: Mapping[str, Sequence[str]], expected_state: str) -> s
         raise LoginError(
             "The login callback carried no authorization code. Run `oauth-codex login` to try again.",
             code="missing_authorization_code",
+            problem="That URL carries no authorization code.",
         )
     if not _CODE_SHAPE.fullmatch(code):
         raise _invalid_callback("The login callback's authorization code is malformed.")
@@ -170,6 +173,7 @@ def parse_pasted_callback(text: str, expected_state: str) -> str:
         raise LoginError(
             "Nothing was pasted. Run the login again and paste the full URL your browser was redirected to.",
             code="missing_authorization_code",
+            problem="Nothing was pasted.",
         )
     if len(pasted) > MAX_PASTE_CHARS:
         raise _invalid_callback(f"What was pasted is too long ({len(pasted)} characters) for a redirect URL.")

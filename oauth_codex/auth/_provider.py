@@ -155,9 +155,14 @@ class OAuthTokenProvider:
 
     def _not_authenticated(self) -> NotAuthenticatedError:
         return NotAuthenticatedError(
-            f"No ChatGPT login found (looked in {self._location()}). Run `{login_command(self.profile_name)}` "
-            "in a terminal (on a machine without a browser: add `--paste` or `--device`), or pass "
-            "interactive=True to log in from this program."
+            f"No ChatGPT login found (looked in {self._location()}): run `{login_command(self.profile_name)}` "
+            "in a terminal (on a machine without a browser: add `--paste` or `--device`)."
+        )
+
+    def _no_refresh_token(self) -> NotAuthenticatedError:
+        return NotAuthenticatedError(
+            f"The stored ChatGPT login ({self._location()}) has no refresh token and its access token has "
+            f"expired: run `{login_command(self.profile_name)}` again."
         )
 
     def _load(self) -> TokenData | None:
@@ -193,7 +198,7 @@ class OAuthTokenProvider:
         if not refresh_token:
             if reason == "ensure" and still_valid(current, now, 0):
                 return current
-            raise self._not_authenticated()
+            raise self._no_refresh_token()
         if self._dead is not None and self._dead[0] == refresh_token:
             raise self._dead[1]  # known dead: no new network attempt until the credentials change
         endpoints = yield from self._endpoints_flow()

@@ -483,3 +483,14 @@ def test_default_port_1455_busy_falls_back_to_1457(emu: CodexEmulator) -> None:
         server.server_close()
     _assert_logged_in(emu, tokens)
     assert query(browser.urls[0])["redirect_uri"] == "http://localhost:1457/auth/callback"
+
+
+@pytest.mark.parametrize("garbage", ["javascript:alert(1)", "", "http://localhost:1455/auth/callback?code=x&state=old"])
+def test_the_paste_reprompt_gives_one_instruction(emu: CodexEmulator, garbage: str) -> None:
+    """Not "run the login again" and "paste it again" at once (issue 15, item 12)."""
+    console = Console()
+    user = PasteUser(console, answers=[garbage])
+    login(emu.oauth_config(), mode="paste", store=MemoryTokenStore(), input_func=user, output=console)
+    reprompt = next(line for line in console.getvalue().splitlines() if "Please paste it again." in line)
+    for contradiction in ("login again", "oauth-codex login", "Start the login"):
+        assert contradiction not in reprompt, reprompt

@@ -269,6 +269,53 @@ def test_recorded_rate_limits_are_private_and_removed_by_logout(
     assert main(["status"]) == 1
 
 
+def test_a_login_without_refresh_token_is_not_called_missing(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status` says logged in, so `chat` must not say "No ChatGPT login found" (issue 15, item 12)."""
+    from auth._jwt import make_jwt
+
+    claims = {"exp": int(time.time()) - 600, "email": "user@example.com"}
+    FileTokenStore().save(TokenData(access_token=make_jwt(claims), refresh_token=None, account_id="acct"))
+    assert main(["status"]) == 0
+    capsys.readouterr()
+    assert main(["chat", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert "has no refresh token" in err and "oauth-codex login" in err
+    assert "No ChatGPT login found" not in err
+
+
+def test_cli_errors_carry_no_python_advice(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chat", "hi"]) == 1
+    err = capsys.readouterr().err
+    assert "interactive=True" not in err and "oauth-codex login" in err
+
+
+def test_warnings_are_one_line_without_source(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login_paste(capsys, monkeypatch)
+    monkeypatch.setenv("CODEX_OAUTH_BASE_URL", "https://untrusted.invalid/backend-api/codex")
+    main(["models"])
+    err = capsys.readouterr().err
+    assert "oauth-codex: warning: base_url 'https://untrusted.invalid/backend-api/codex'" in err
+    assert "warnings.warn" not in err and ".py:" not in err
+
+
+def test_a_closed_pipe_exits_quietly() -> None:
+    """`oauth-codex demo | head -1`: no BrokenPipeError traceback (issue 15, item 11)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oauth_codex", "demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, like `head -1`
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert proc.returncode == 1
+
+
 def test_chat_without_login_says_what_to_run(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "hi"]) == 1
     err = capsys.readouterr().err

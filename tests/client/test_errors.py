@@ -325,3 +325,48 @@ def test_last_rate_limits_updated_from_every_response(llm: CodexOAuthLLM, emu: C
     with pytest.raises(UsageLimitError):
         llm.generate(prompt="z")
     assert llm.last_rate_limits is not second
+
+
+def test_models_and_usage_map_transport_errors_like_generate() -> None:
+    """A black-hole server: typed errors (APITimeoutError like generate), never a raw httpx one (item 10)."""
+    import threading
+    import warnings
+
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)  # accepts connections, never answers
+        accepted: list[socket.socket] = []
+        stop = threading.Event()
+
+        def accept() -> None:
+            hole.settimeout(0.1)
+            while not stop.is_set():
+                try:
+                    accepted.append(hole.accept()[0])
+                except OSError:
+                    pass
+
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        try:
+            llm = CodexOAuthLLM(
+                base_url=f"http://127.0.0.1:{hole.getsockname()[1]}/backend-api/codex",
+                token_provider=StaticTokenProvider("t"),
+                timeout=httpx.Timeout(0.3, connect=2.0),
+            )
+            with pytest.raises(APITimeoutError, match="did not answer in time"):
+                llm.usage()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                models = llm.list_models(refresh=True)
+            assert models and any("did not answer in time" in str(w.message) for w in caught)
+        finally:
+            stop.set()
+            thread.join(5)
+            for sock in accepted:
+                sock.close()
+    closed = CodexOAuthLLM(
+        base_url=f"http://127.0.0.1:{_closed_port()}/backend-api/codex", token_provider=StaticTokenProvider("t")
+    )
+    with pytest.raises(APIConnectionError, match="Could not reach the usage endpoint"):
+        closed.usage()

@@ -151,6 +151,14 @@ def test_401_403_404_5xx() -> None:
     assert type(classify(418, b"teapot")) is APIError
 
 
+def test_a_redirect_says_where_it_went_and_blames_base_url() -> None:
+    """Not "Unexpected response (HTTP 307)" (issue 15, item 12)."""
+    error = classify(307, b"", {"location": "https://chatgpt.com/backend-api/codex/responses/"})
+    text = str(error)
+    assert "HTTP 307" in text and "https://chatgpt.com/backend-api/codex/responses/" in text
+    assert "base_url" in text and "Unexpected response" not in text
+
+
 def test_classify_never_fails_on_odd_bodies() -> None:
     for body in (b"", b"\xff\xfe", b"null", b"[1]", b'{"detail": {"x": 1}}', b'{"error": "invalid_grant"}'):
         assert isinstance(classify(400, body), BadRequestError)
