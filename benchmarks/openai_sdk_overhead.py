@@ -41,7 +41,11 @@ def make_plain(info: dict[str, str]) -> Callable[[], str]:
     def run() -> str:
         parts: list[str] = []
         stream = client.responses.create(
-            model=MODEL, instructions=INSTRUCTIONS, input=INPUT, store=False, stream=True  # type: ignore[arg-type]
+            model=MODEL,
+            instructions=INSTRUCTIONS,
+            input=INPUT,
+            store=False,
+            stream=True,  # type: ignore[arg-type]
         )
         for event in stream:
             if event.type == "response.output_text.delta":
@@ -63,7 +67,10 @@ def make_ours(info: dict[str, str], *, stream: bool) -> Callable[[], str]:
     def run_stream() -> str:
         parts: list[str] = []
         events = client.responses.create(
-            model=MODEL, instructions=INSTRUCTIONS, input=INPUT, stream=True  # type: ignore[arg-type]
+            model=MODEL,
+            instructions=INSTRUCTIONS,
+            input=INPUT,
+            stream=True,  # type: ignore[arg-type]
         )
         for event in events:
             if event.type == "response.output_text.delta":

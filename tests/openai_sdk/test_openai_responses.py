@@ -209,3 +209,24 @@ def test_a_foreign_http_client_or_conflicting_options_are_refused(llm: CodexOAut
         AsyncOpenAI(http_client=httpx2.AsyncClient())
     with pytest.raises(ValueError, match="either llm= or base_url, instructions"):
         OpenAI(llm=llm, base_url="http://127.0.0.1:1/backend-api/codex", instructions="x")
+
+
+def test_a_stream_left_early_frees_its_connection(client: OpenAI, emu: CodexEmulator) -> None:
+    emu.set_answer(text="one two three four five six", deltas=6)
+    with client.responses.create(model=MODEL, input="hi", stream=True) as stream:
+        for event in stream:
+            if event.type == "response.output_text.delta":
+                break
+    assert client.responses.create(model=MODEL, input="next").output_text == "one two three four five six"
+
+
+def test_one_async_client_serves_several_event_loops(llm: CodexOAuthLLM) -> None:
+    import asyncio
+
+    sdk = AsyncOpenAI(llm=llm)
+
+    async def ask(text: str) -> str:
+        return (await sdk.responses.create(model=MODEL, input=text)).output_text
+
+    assert asyncio.run(ask("first loop")) == 'Emulator reply to: "first loop"'
+    assert asyncio.run(ask("second loop")) == 'Emulator reply to: "second loop"'
