@@ -154,3 +154,14 @@ def test_no_token_in_errors(client: OpenAI, emu: CodexEmulator) -> None:
     error = caught.value
     for text in (str(error), repr(error), str(error.body), str(error.request.headers), str(error.response.headers)):
         assert token not in text
+
+
+def test_an_incomplete_response_is_returned_as_incomplete(client: OpenAI, emu: CodexEmulator) -> None:
+    """As on the platform API: status "incomplete" with its reason (Chat Completions: finish_reason "length")."""
+    emu.response_incomplete(reason="max_output_tokens")
+    response = client.responses.create(model=MODEL, input="hi")
+    assert response.status == "incomplete"
+    assert response.incomplete_details is not None and response.incomplete_details.reason == "max_output_tokens"
+    emu.response_incomplete(reason="content_filter")
+    completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    assert completion.choices[0].finish_reason == "content_filter"
