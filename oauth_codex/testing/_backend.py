@@ -17,7 +17,7 @@ from ._faults import Fault, FaultQueue
 from ._jwt import open_sealed, seal, verify_jwt
 from ._model import AnswerSettings, count_input_tokens, run_model
 from ._server import HttpRequest, Reply, StreamReply
-from ._state import AccessRecord, EmulatorState, Settings
+from ._state import AccessRecord, Account, EmulatorState, Settings
 from ._usage import UsageMeter
 from ._validate import detail, invalid_request, validate_body
 
@@ -98,12 +98,12 @@ class Backend:
         return record, None
 
     # ----------------------------------------------------------------------------------- rate limits
-    def rate_limit_headers(self, plan_type: str, exhausted: bool = False) -> list[tuple[str, str]]:
-        """The ``x-codex-*`` headers (:class:`UsageMeter`: used-percent rises per served request)."""
+    def rate_limit_headers(
+        self, plan_type: str, account_id: str, exhausted: bool = False
+    ) -> list[tuple[str, str]]:
+        """The account's ``x-codex-*`` headers (:class:`UsageMeter`: used-percent rises per served request)."""
         now = self.state.clock.now()
-        with self.state.lock:
-            served = self.state.responses_served
-        primary, secondary = self.meter.windows(plan_type, now, served, exhausted=exhausted)
+        primary, secondary = self.meter.windows(account_id, plan_type, now, exhausted=exhausted)
         credits = _credits(plan_type)
         headers = [
             ("x-codex-plan-type", plan_type),
@@ -136,9 +136,7 @@ class Backend:
         if fault is not None:
             return Reply.json(int(fault.params["status"]), {"detail": "Usage is unavailable (emulator)."})
         plan = record.account.plan_type
-        with self.state.lock:
-            served = self.state.responses_served
-        doc = self.meter.usage_document(plan, self.state.clock.now(), served, _credits(plan))
+        doc = self.meter.usage_document(record.account.account_id, plan, self.state.clock.now(), _credits(plan))
         return Reply.json(200, doc)
 
     # ------------------------------------------------------------------------------------- /models
@@ -163,7 +161,7 @@ class Backend:
         assert record is not None
         fault = self._take_http_fault()
         if fault is not None:
-            return self._http_fault_reply(fault, record.account.plan_type)
+            return self._http_fault_reply(fault, record.account)
         version = parse_version(request.query.get("client_version"))
         if version is None:
             return Reply.json(400, {"detail": "Missing or invalid query parameter: client_version"})
@@ -185,13 +183,10 @@ class Backend:
         delay_fault = self.delays.take()
         delay = float(delay_fault.params["delay"]) if delay_fault else 0.0
         fault = self._take_http_fault()
-        if fault is None:
-            with self.state.lock:
-                served = self.state.responses_served
-            if self.meter.limited(self.state.clock.now(), served) is not None:
-                fault = Fault("usage_limit", 0, {"scripted": True})
+        if fault is None and self.meter.limited(record.account.account_id, self.state.clock.now()) is not None:
+            fault = Fault("usage_limit", 0, {"scripted": True})
         if fault is not None:
-            fault_reply = self._http_fault_reply(fault, plan)
+            fault_reply = self._http_fault_reply(fault, record.account)
             fault_reply.delay = delay
             return fault_reply
         body, rejection = validate_body(
@@ -212,6 +207,7 @@ class Backend:
             if isinstance(cache_key, str) and cache_key:
                 cached = self.state.cache_keys.get(cache_key, 0)
                 self.state.cache_keys[cache_key] = count_input_tokens(body)
+        self.meter.count(record.account.account_id)
         answer = self.answer
         turn = run_model(
             body,
@@ -230,7 +226,10 @@ class Backend:
             options=options,
         )
         reply = StreamReply(
-            events=events, headers=self.rate_limit_headers(plan), delay=delay, delta_delay=answer.delta_delay
+            events=events,
+            headers=self.rate_limit_headers(plan, record.account.account_id),
+            delay=delay,
+            delta_delay=answer.delta_delay,
         )
         stream_fault = self.stream_faults.take()
         if stream_fault is not None:
@@ -261,13 +260,14 @@ class Backend:
     def _take_http_fault(self) -> Fault | None:
         return self.http_faults.take()
 
-    def _http_fault_reply(self, fault: Fault, plan: str) -> Reply:
+    def _http_fault_reply(self, fault: Fault, account: Account) -> Reply:
         p = fault.params
         kind = fault.kind
+        plan = account.plan_type
         if kind in {"usage_limit", "usage_not_included"}:
             plan = str(p.get("plan_type") or plan)
             exhausted = kind == "usage_limit" and not p.get("scripted")  # a scripted limit sets its window
-            headers = self.rate_limit_headers(plan, exhausted=exhausted)
+            headers = self.rate_limit_headers(plan, account.account_id, exhausted=exhausted)
             if kind == "usage_limit":
                 # resets_at is the exhausted window's reset-at header (SPEC §4.7)
                 values = dict(headers)
@@ -289,7 +289,7 @@ class Backend:
             return Reply.json(int(p.get("status", 429)), {"error": error}, headers)
         if kind == "rate_limit":
             retry_after = float(p.get("retry_after", 1.0))
-            headers = [*self.rate_limit_headers(plan), ("Retry-After", f"{retry_after:g}")]
+            headers = [*self.rate_limit_headers(plan, account.account_id), ("Retry-After", f"{retry_after:g}")]
             error = {
                 "type": "rate_limit_exceeded",
                 "code": "rate_limit_exceeded",

@@ -410,30 +410,35 @@ class CodexEmulator:
         *,
         resets_in: float | None = None,
         window: Literal["primary", "secondary"] = "primary",
+        account_id: str | None = None,
     ) -> None:
         """``usage_limit_reached`` with ``resets_at`` and 100 % headers; ``status=404`` too.
 
         By default the next ``times`` requests get it. With ``resets_in`` (seconds of emulator time) the
         ``window`` is used up instead: every ``/responses`` request gets the 429 and both the headers and
         ``wham/usage`` show 100 % until ``resets_at`` (now + ``resets_in``, rounded up to a whole second),
-        when the limit lifts and the window starts again empty (``times`` is not used then).
+        when the limit lifts and the window starts again empty (``times`` is not used then). Usage is kept
+        per account: ``account_id`` limits one account (default: every account).
         """
         if resets_in is None:
             self._backend.http_faults.add("usage_limit", times, plan_type=plan_type, status=status)
             return
         if resets_in <= 0:
             raise ValueError("resets_in must be > 0 seconds")
-        self._backend.meter.exhaust(window, self.now() + resets_in)
+        self._backend.meter.exhaust(window, self.now() + resets_in, account_id)
 
-    def set_usage(self, primary: float | None = None, secondary: float | None = None) -> None:
-        """Set the used percent of the windows now (each served response still adds ``usage_percent_step``)."""
-        with self._state.lock:
-            served = self._state.responses_served
+    def set_usage(
+        self, primary: float | None = None, secondary: float | None = None, *, account_id: str | None = None
+    ) -> None:
+        """Set the used percent of the windows now (each served response still adds ``usage_percent_step``).
+
+        ``account_id``: only that account's windows (default: every account's).
+        """
         for name, value in (("primary", primary), ("secondary", secondary)):
             if value is not None:
                 if not 0 <= value <= 100:
                     raise ValueError("used percent must be between 0 and 100")
-                self._backend.meter.set_used(name, value, served)  # type: ignore[arg-type]
+                self._backend.meter.set_used(name, value, account_id)  # type: ignore[arg-type]
 
     def usage_endpoint_error(self, status: int = 500, times: int = 1) -> None:
         """``GET /backend-api/wham/usage`` answers ``status`` with a JSON ``detail`` for the next requests."""

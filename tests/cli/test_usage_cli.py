@@ -117,7 +117,9 @@ def test_chat_wait_for_reset_beyond_max_fails_as_before(
 def test_usage_per_profile(emu: CodexEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     from oauth_codex.auth import default_token_store
 
-    default_token_store(profile_name="family").save(emu.login_tokens(email="kid@example.com", plan_type="free"))
+    kid = emu.login_tokens(email="kid@example.com", plan_type="free")
+    default_token_store(profile_name="family").save(kid)
+    emu.set_usage(primary=40, account_id=kid.account_id)  # each account has its own usage
     assert main(["usage", "--profile", "family", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["profile"] == "family" and doc["plan_type"] == "free" and doc["secondary"] is None
@@ -127,7 +129,10 @@ def test_usage_per_profile(emu: CodexEmulator, capsys: pytest.CaptureFixture[str
     assert out.index("plan: plus") < out.index("plan: free")
     assert main(["usage", "--all-profiles", "--json"]) == 0
     docs = json.loads(capsys.readouterr().out)
-    assert [(d["profile"], d["plan_type"]) for d in docs] == [("default", "plus"), ("family", "free")]
+    assert [(d["profile"], d["plan_type"], d["primary"]["used_percent"]) for d in docs] == [
+        ("default", "plus", 0),
+        ("family", "free", 40),
+    ]
     # a profile whose usage cannot be read is reported, the others are still shown
     emu.usage_endpoint_error(status=500)
     assert main(["usage", "--all-profiles"]) == 1

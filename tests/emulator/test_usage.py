@@ -123,3 +123,26 @@ def test_usage_endpoint_error(emu: CodexEmulator, tokens: TokenData, http: httpx
     assert response.status_code == 503
     assert usage(http, emu, tokens)["plan_type"] == "plus"
     assert [r.status for r in emu.usage_requests] == [503, 200]
+
+
+def test_usage_is_kept_per_account(emu: CodexEmulator, tokens: TokenData, http: httpx.Client) -> None:
+    other = emu.login_tokens(email="other@example.com")
+    assert other.account_id != tokens.account_id
+    emu.settings.usage_percent_step = 10
+    for _ in range(3):
+        post(http, emu, tokens, body())
+    assert usage(http, emu, tokens)["rate_limit"]["primary_window"]["used_percent"] == 30
+    assert usage(http, emu, other)["rate_limit"]["primary_window"]["used_percent"] == 0
+    response = post(http, emu, other, body())
+    assert response.headers["x-codex-primary-used-percent"] == "10"
+
+    emu.set_usage(primary=50, account_id=other.account_id)
+    emu.usage_limit(resets_in=60, account_id=tokens.account_id)
+    assert post(http, emu, tokens, body()).status_code == 429  # one account's limit ...
+    assert post(http, emu, other, body()).status_code == 200  # ... is not the other's
+    assert usage(http, emu, other)["rate_limit"]["primary_window"]["used_percent"] == 60
+    # without account_id a control applies to every account, including ones that log in later
+    emu.set_usage(secondary=70)
+    newcomer = emu.login_tokens(email="new@example.com")
+    for who in (tokens, other, newcomer):
+        assert usage(http, emu, who)["rate_limit"]["secondary_window"]["used_percent"] >= 70
