@@ -95,9 +95,15 @@ def save_cache(path: Path, catalog: CachedCatalog) -> bool:
         "client_version": catalog.client_version,
         "models": catalog.models,
     }
+    from .auth._file_store import ensure_private_dir
+    from .errors import TokenStoreError
+
     tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            ensure_private_dir(path.parent)  # 0700 for what it creates (CODEX_OAUTH_HOME too), checks the rest
+        except TokenStoreError:
+            return False
         fd, tmp = tempfile.mkstemp(prefix=".models-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, ensure_ascii=False)

@@ -193,7 +193,7 @@ def _attempt(
                 except LoginError as exc:
                     if exc.code not in ("invalid_callback", "state_mismatch") or attempt == _PASTE_ATTEMPTS:
                         raise
-                    _say(output, f"{exc.message} Please paste it again.")
+                    _say(output, f"{exc.problem} Please paste it again.")  # the problem only: one instruction
             code = params["code"][0]
         client_id = callback_client_id(
             params, registering=registering, saved_client_id=saved_id, issuer=endpoints.issuer

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from oauth_codex import ModelNotSupportedError
 from oauth_codex._catalog import (
@@ -89,3 +92,18 @@ def test_cache_file_round_trip_and_damage(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert save_cache(blocker / "models" / "x.json", catalog) is False  # a failed write is reported, not raised
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_cache_creates_private_directories(tmp_path: Path) -> None:
+    """The catalog cache may be the first to create CODEX_OAUTH_HOME: 0700, not the umask's 0755 (issue 15,
+    item 2: existing directories are no longer tightened afterwards)."""
+    home = tmp_path / "fresh-home"
+    path = cache_file(home, "acct")
+    old = os.umask(0o022)
+    try:
+        assert save_cache(path, CachedCatalog(0.0, None, "0.1.0", []))
+    finally:
+        os.umask(old)
+    for folder in [path.parent, *[p for p in path.parents if p.is_relative_to(home)]]:
+        assert (folder.stat().st_mode & 0o777) == 0o700, folder
