@@ -128,6 +128,25 @@ def test_login_paste_status_logout(
             assert secret not in text
 
 
+def test_status_and_login_name_a_keyring_backend_that_was_passed_over(
+    emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With keyrings.alt installed (the dev extra), `status` used to say "system keyring" (issue 15, item 1)."""
+    import keyring.core
+    from keyrings.alt.file import PlaintextKeyring
+
+    plain = PlaintextKeyring()
+    plain.file_path = str(tmp_path / "keyring_pass.cfg")  # type: ignore[misc]
+    monkeypatch.setattr(keyring.core, "_keyring_backend", plain)
+    monkeypatch.delenv("CODEX_OAUTH_STORAGE")  # auto: keyring first, as for a user
+    out, err = login_paste(capsys, monkeypatch)
+    assert "keyrings.alt.file.PlaintextKeyring" in err and "Saved to " in err
+    assert plain.get_password("oauth-codex", "default") is None and stored() is not None
+    assert main(["status"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "stored in:" in x)
+    assert "auth.json" in line and "keyrings.alt.file.PlaintextKeyring" in line and "system keyring" not in line
+
+
 def test_login_browser(
     emu: CodexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
