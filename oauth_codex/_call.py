@@ -17,6 +17,8 @@ shows the caller nothing until the end, so it re-sends any attempt that failed b
 
 from __future__ import annotations
 
+import json
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from typing import Any
@@ -87,6 +89,7 @@ class CallState:
         "pending",
         "refreshed",
         "session_id",
+        "stripped",
         "yielded",
     )
 
@@ -111,6 +114,7 @@ class CallState:
         self.backoff = backoff
         self.attempt = 0
         self.refreshed = False
+        self.stripped = False
         self.yielded = False
         self.held: list[StreamEvent] = []
         #: the last event decoded from the latest chunk: outputs up to it need no more network reads, so a
@@ -198,6 +202,19 @@ class CallState:
                 return error
             self.refreshed = True
             return Action.REFRESH, 0.0
+        if getattr(error, "code", None) == "invalid_encrypted_content" and not self.stripped:
+            self.stripped = True  # once per call
+            body = _without_encrypted_reasoning(self.body)
+            if body is not None:
+                self.body = body
+                warnings.warn(
+                    "The backend could not decrypt replayed reasoning (invalid_encrypted_content; it may come "
+                    "from another account or provider): sending the request once more without the encrypted "
+                    "reasoning items.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                return Action.RETRY, 0.0
         retry_after = parse_retry_after(headers)
         if should_retry(error, status=status, retry_after=retry_after) and self._can_retry():
             return Action.RETRY, self._delay(retry_after)
@@ -256,3 +273,16 @@ class CallState:
     def _delay(self, retry_after: float | None) -> float:
         self.attempt += 1
         return backoff_delay(self.attempt, base=self.backoff, retry_after=retry_after)
+
+
+def _without_encrypted_reasoning(body: bytes) -> bytes | None:
+    """``body`` without its replayed ``reasoning`` items that carry ``encrypted_content`` (``None``: none)."""
+    data = json.loads(body)
+    items = data.get("input") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return None
+    kept = [i for i in items if not (isinstance(i, dict) and i.get("type") == "reasoning" and "encrypted_content" in i)]
+    if len(kept) == len(items):
+        return None
+    data["input"] = kept
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 import llama_index.llms.oauth_codex as package
@@ -235,3 +236,20 @@ def test_import_loads_neither_the_emulator_nor_langchain() -> None:
     )
     assert "oauth_codex.client" in loaded
     assert not {"oauth_codex.testing", "langchain_core", "openai"} & loaded
+
+
+def test_a_pickled_copy_of_an_llm_built_with_client_stays_on_its_backend(make_llm: Callable[..., CodexOAuth]) -> None:
+    """The copy rebuilds its client from the fields: it must not silently re-point at chatgpt.com (§4)."""
+    import pickle
+    import warnings
+
+    llm = make_llm()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copy = pickle.loads(pickle.dumps(llm))  # noqa: S301 - our own object
+    try:
+        assert copy.client is not llm.client
+        assert copy.client.base_url == llm.client.base_url
+        assert "chatgpt.com" not in copy.client.base_url
+    finally:
+        copy.close()

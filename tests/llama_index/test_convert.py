@@ -229,6 +229,18 @@ def test_thinking_without_encrypted_content_is_not_replayed() -> None:
     assert messages == [{"role": "assistant", "content": "Hi"}]
 
 
+def test_encrypted_reasoning_from_another_provider_is_not_replayed() -> None:
+    """Another integration's encrypted reasoning in the same memory gets a 400 from this backend (issue 12 §4)."""
+    foreign = ThinkingBlock(
+        content="plan", additional_information={"provider": "openai", "encrypted_content": "gAAAA-theirs"}
+    )
+    untagged = ThinkingBlock(content="plan", additional_information={"encrypted_content": "gAAAA-unknown"})
+    for block in (foreign, untagged):
+        assert reasoning_item_from_block(block) is None
+        _, messages = to_core_messages([ChatMessage(role="assistant", blocks=[block, TextBlock(text="Hi")])])
+        assert messages == [{"role": "assistant", "content": "Hi"}]
+
+
 def test_thinking_block_from_item_keeps_the_summary_text() -> None:
     block = thinking_block_from_item(
         {

@@ -287,3 +287,26 @@ async def test_drift_errors_are_typed(emu: CodexEmulator) -> None:
     with pytest.raises(StreamError):
         llm.chat(HELLO)
     assert len(emu.responses_requests) == before + 1
+
+
+async def test_undecryptable_reasoning_is_stripped_and_sent_once_more(
+    llm: CodexOAuth, emu: CodexEmulator
+) -> None:
+    """Replayed reasoning the backend cannot decrypt (another login): one warned retry without it (§4)."""
+    from llama_index.core.base.llms.types import TextBlock, ThinkingBlock
+
+    stale = ThinkingBlock(
+        content="plan", additional_information={"provider": "oauth-codex", "encrypted_content": "gAAAA-stale"}
+    )
+    history = [
+        ChatMessage(role="user", content="hi"),
+        ChatMessage(role="assistant", blocks=[stale, TextBlock(text="Hello!")]),
+        *HELLO,
+    ]
+    with pytest.warns(UserWarning, match="invalid_encrypted_content"):
+        response = await llm.achat(history)
+    assert "hello there" in (response.message.content or "")
+    first, second = emu.responses_requests
+    assert first.status == 400 and second.status == 200
+    assert [i.get("type") for i in first.json["input"]].count("reasoning") == 1
+    assert all(i.get("type") != "reasoning" for i in second.json["input"])

@@ -172,3 +172,20 @@ def test_last_event_marks_where_a_chunks_events_end() -> None:
     assert call.last_event is not None and call.last_event["delta"] == "a"
     assert [isinstance(o, StreamEvent) and o.raw is call.last_event for o in outs] == [False, True]
     assert list(call.feed(b"")) == [] and call.last_event is None
+
+
+def test_invalid_encrypted_content_strips_reasoning_and_retries_once() -> None:
+    import json
+    import warnings
+
+    body = {"input": [{"type": "reasoning", "summary": [], "encrypted_content": "x"}, {"role": "user"}]}
+    call = CallState(json.dumps(body).encode(), Mode.COLLECT, session_id="s", max_retries=0, backoff=0.2)
+    answer = json.dumps(
+        {"error": {"message": "could not be decrypted", "param": "input", "code": "invalid_encrypted_content"}}
+    ).encode()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert call.on_status(400, answer, {}) == (Action.RETRY, 0.0)  # outside the retry budget (0)
+    assert "invalid_encrypted_content" in str(caught[0].message)
+    assert json.loads(call.body)["input"] == [{"role": "user"}]
+    assert isinstance(call.on_status(400, answer, {}), BadRequestError)  # once per call

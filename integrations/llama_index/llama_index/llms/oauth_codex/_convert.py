@@ -238,10 +238,14 @@ def _tool_output_item(message: ChatMessage) -> dict[str, Any]:
 def reasoning_item_from_block(block: ThinkingBlock) -> dict[str, Any] | None:
     """The ``reasoning`` input item to replay for a ``ThinkingBlock``, or ``None`` if it cannot be replayed.
 
-    Only blocks carrying ``encrypted_content`` can be replayed (the backend keeps nothing with
-    ``store=false``); the server item id is never sent.
+    Only blocks this adapter made (``provider`` = :data:`REASONING_PROVIDER`) and that carry
+    ``encrypted_content`` are replayed (the backend keeps nothing with ``store=false``): encrypted reasoning
+    from another provider (OpenAIResponses, Anthropic, ... in the same memory) would be rejected with 400.
+    The server item id is never sent.
     """
     info = block.additional_information
+    if info.get("provider") != REASONING_PROVIDER:
+        return None
     encrypted = info.get("encrypted_content")
     if not isinstance(encrypted, str) or not encrypted:
         return None

@@ -228,6 +228,9 @@ class CodexOAuth(FunctionCallingLLM):
                 **options,
             )
             self._owns_client = True
+        elif self.base_url is None:
+            # A copy (pickle, deepcopy) rebuilds its client from the fields: keep it on the same backend.
+            self.base_url = client.base_url
         self._client = client
 
     @classmethod
