@@ -79,6 +79,7 @@ class CallState:
         "attempt",
         "backoff",
         "body",
+        "cause",
         "classify",
         "decoder",
         "held",
@@ -113,6 +114,8 @@ class CallState:
         self.max_retries = max_retries
         self.backoff = backoff
         self.attempt = 0
+        #: what the last decision was about (status and code, exception class, failure event), never a secret
+        self.cause = ""
         self.refreshed = False
         self.stripped = False
         self.yielded = False
@@ -197,6 +200,8 @@ class CallState:
     ) -> tuple[Action, float] | CodexError:
         """An HTTP error answer: refresh (401, once), retry (5xx, with budget) or the error to raise."""
         error = self.classify(status, content, headers)
+        code = getattr(error, "code", None)
+        self.cause = f"HTTP {status} {code}" if code else f"HTTP {status}"
         if status == 401:
             if self.refreshed:
                 return error
@@ -222,6 +227,7 @@ class CallState:
 
     def on_transport_error(self, exc: httpx.HTTPError) -> tuple[Action, float] | CodexError:
         """A connection error, timeout or dropped stream (a URL httpx cannot use is never retried)."""
+        self.cause = type(exc).__name__
         if isinstance(exc, httpx.UnsupportedProtocol):
             return APIConnectionError(
                 f"The Codex backend URL cannot be used ({exc}). Check base_url / CODEX_OAUTH_BASE_URL "
@@ -262,6 +268,7 @@ class CallState:
         except StreamError as failure:
             error: CodexError = failure if self.map_failure is None else self.map_failure(failure)
             retry_after = failure.retry_after
+            self.cause = (kind or "end of stream") + (f" {failure.code}" if failure.code else "")
             if not self.yielded and should_retry(error) and self._can_retry():
                 return Action.RETRY, self._delay(retry_after)
             return error

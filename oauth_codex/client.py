@@ -44,6 +44,7 @@ from ._options import GenerateOptions, RequestOptions, check_options, with_optio
 from ._ratelimits import parse_rate_limits
 from ._request import build_body, build_headers, user_agent
 from .auth._config import OAuthConfig, url_problem
+from .auth._log import get_logger
 from .auth._profiles import with_profile
 from .auth._tokens import AccessToken, TokenProvider, TokenStore
 from .errors import (
@@ -74,6 +75,7 @@ SIWC_DEFAULT_MODEL = "gpt-6.1-sol"
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 _TRUSTED_HOSTS = ("chatgpt.com", "api.openai.com")
 Route = Literal["codex", "siwc", "auto"]
+log = get_logger(__name__)
 _MEMORY_SIZE = 256
 
 
@@ -461,6 +463,7 @@ class CodexOAuthLLM:
             if isinstance(outcome, CodexError):
                 raise outcome
             action, delay = outcome
+            _log_decision(call, action, delay)
             if action is Action.REFRESH:
                 token = provider.force_refresh(token)
             else:
@@ -529,6 +532,7 @@ class CodexOAuthLLM:
             if isinstance(outcome, CodexError):
                 raise outcome
             action, delay = outcome
+            _log_decision(call, action, delay)
             if action is Action.REFRESH:
                 token = await provider.aforce_refresh(token)
             else:
@@ -1163,6 +1167,14 @@ class CodexOAuthLLM:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+def _log_decision(call: CallState, action: Action, delay: float) -> None:
+    """DEBUG line for a re-send (like openai-python's retry messages); ``call.cause`` holds no secret."""
+    if action is Action.REFRESH:
+        log.debug("%s from the backend: refreshing the access token and sending again", call.cause)
+    else:
+        log.debug("%s: retry %d of %d in %.2f s", call.cause, call.attempt, call.max_retries, delay)
 
 
 def _tool_call_required(result: GenerateResult, *, streaming: bool = False) -> ToolCallRequiredError:

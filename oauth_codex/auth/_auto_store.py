@@ -162,6 +162,7 @@ class AutoTokenStore:
                     found.append((tokens, self.file_store.location))
         if found:
             tokens, self._last_location = max(found, key=lambda pair: _refreshed_at(pair[0]))
+            log.debug("oauth-codex: login read from %s (%d store(s) hold one)", self._last_location, len(found))
             return tokens
         if self._migrate:
             return self._migrate_legacy()
@@ -183,10 +184,12 @@ class AutoTokenStore:
                 self._keyring_failed(exc)
             else:
                 self._last_location = self.keyring_store.location
+                log.debug("oauth-codex: login saved to %s", self._last_location)
                 return
         self._notice_fallback()
         self.file_store.save(tokens)
         self._last_location = self.file_store.location
+        log.debug("oauth-codex: login saved to %s", self._last_location)
 
     def delete(self) -> None:
         """Remove the login from the keyring and the file (whatever the mode)."""

@@ -167,6 +167,7 @@ def login_flow(
     if mode != "auto":
         raise ValueError(f"mode must be 'auto', 'browser', 'paste' or 'device', not {mode!r}")
     if opener is None:
+        log.debug("login mode auto: no browser can be opened; using paste")
         return (yield from paste_flow(config, output=output))
     try:
         return (
@@ -175,6 +176,7 @@ def login_flow(
     except LoginError as exc:
         if exc.code not in {"port_in_use", "unsupported_redirect_uri"}:
             raise
+        log.debug("login mode auto: no browser login (%s); using paste", exc.code)
         _say(output, f"{exc.message.split('.')[0]}; switching to paste mode.")
         return (yield from paste_flow(config, output=output))
 

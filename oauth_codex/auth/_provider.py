@@ -39,6 +39,7 @@ from ._wire import refresh_failure, refresh_request, tokens_from_refresh_reply
 __all__ = ["OAuthTokenProvider"]
 
 log = get_logger(__name__)
+_REASONS = {"ensure": "it expires soon", "rejected": "the backend rejected it", "force": "forced"}
 
 Reason = Literal["ensure", "rejected", "force"]
 _T = TypeVar("_T")
@@ -193,6 +194,7 @@ class OAuthTokenProvider:
         if reason == "ensure" and not needs_refresh(current, now, self.skew_seconds):
             return current
         if reason == "rejected" and current.access_token != rejected:
+            log.debug("oauth-codex: the rejected access token was already replaced; using the stored one")
             return current  # someone (this process or another) already replaced the rejected token
         refresh_token = current.refresh_token
         if not refresh_token:
@@ -200,8 +202,10 @@ class OAuthTokenProvider:
                 return current
             raise self._no_refresh_token()
         if self._dead is not None and self._dead[0] == refresh_token:
+            log.debug("oauth-codex: this refresh token was refused before (%s); not sent again", self._dead[1].code)
             raise self._dead[1]  # known dead: no new network attempt until the credentials change
         endpoints = yield from self._endpoints_flow()
+        log.debug("oauth-codex: refreshing the access token (%s)", _REASONS[reason])
         try:
             reply = yield Http(refresh_request(self.config, endpoints.token_endpoint, refresh_token))
         except httpx.TransportError as exc:
@@ -225,6 +229,7 @@ class OAuthTokenProvider:
             if failure.code == "refresh_token_reused":
                 again = self._load()
                 if again is not None and again.refresh_token != refresh_token:
+                    log.debug("oauth-codex: refresh_token_reused, but a newer login was saved meanwhile: using it")
                     return again  # another process rotated it and saved the result: adopt it
             self._dead = (refresh_token, failure)
             raise failure

@@ -259,6 +259,7 @@ async def test_refresh_generate_and_errors_keep_secrets_out(
 
     with emu.client(token_store=store, oauth_config=config, retry_backoff=0.001, max_retries=1) as llm:
         assert llm.generate(prompt="hi") == ANSWER
+        emu.server_error()  # a re-send, logged at DEBUG
         assert "".join(str(c) for c in llm.generate_stream(prompt="hi")) == ANSWER
         emu.expire_tokens()  # 401 -> refresh grant -> retry
         assert await llm.agenerate(prompt="hi") == ANSWER
@@ -294,7 +295,11 @@ async def test_refresh_generate_and_errors_keep_secrets_out(
         offline.generate(prompt="hi")
     errors.append(unreachable.value)
     texts += [describe(e) for e in errors]
-    texts += [repr(offline), repr(offline.token_provider), log_text(debug_logs)]
+    logs = log_text(debug_logs)
+    # the DEBUG decision lines are part of what is checked: re-sends, refreshes, the store written
+    for decision in ("retry 1 of 1", "refreshing the access token and sending again", "refreshing the access token ("):
+        assert decision in logs, decision
+    texts += [repr(offline), repr(offline.token_provider), logs]
     assert_private(store.path)
     assert emu.grant_counts["refresh_token"] >= 3
     assert_clean(texts, secrets_of(emu, *seen))
