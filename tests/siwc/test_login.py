@@ -262,3 +262,12 @@ def test_first_sign_in_shows_the_plan_notice_once_and_saves_privately(
 def test_the_codex_route_is_untouched_by_a_siwc_login(emu: SiwcEmulator, config: SiwcConfig) -> None:
     emu.login(config=config)
     assert CodexOAuthLLM(interactive=False).route == "codex"
+
+
+def test_the_printed_reauthorization_url_never_carries_the_id_token(emu: SiwcEmulator, config: SiwcConfig) -> None:
+    first = emu.login(config=config)
+    out = io.StringIO()
+    browser = SiwcBrowser()
+    emu.login(config=config, open_browser=browser, output=out)
+    assert "id_token_hint" in browser.urls[0]  # the browser gets it (it skips the account picker)
+    assert first.id_token and first.id_token not in out.getvalue() and "id_token_hint" not in out.getvalue()
