@@ -19,7 +19,7 @@ __all__ = ["ResponseAccumulator", "make_stream_event", "to_usage"]
 
 _TEXT_DELTA = "response.output_text.delta"
 #: output items that are tool calls: function calls and freeform (``custom``) tool calls
-_CALL_TYPES = frozenset({"function_call", "custom_tool_call"})
+_CALL_TYPES = ("function_call", "custom_tool_call")  # a tuple: an item "type" may be anything, e.g. a list
 
 
 class ResponseAccumulator:

@@ -76,7 +76,8 @@ FAULTS = [
     Fault("failed-fatal", 2, lambda e, r: e.response_failed("context_length_exceeded"), ContextWindowExceededError),
     Fault("error-event", 2, lambda e, r: e.error_event(), None),
     Fault("incomplete", 2, lambda e, r: e.response_incomplete(), StreamError),
-    Fault("rate-limit", 2, lambda e, r: e.rate_limit(retry_after=0.01), RateLimitError),
+    Fault("rate-limit", 2, lambda e, r: e.rate_limit(retry_after=0.01), None),  # a short wait is retried
+    Fault("rate-limit-long", 1, lambda e, r: e.rate_limit(retry_after=600), RateLimitError),  # over the 60 s cap
     Fault("usage-limit", 2, lambda e, r: e.usage_limit(), UsageLimitError),
     Fault("token-expired", 6, lambda e, r: e.expire_tokens(), None, rotations=1),
     Fault("401-twice", 1, lambda e, r: e.unauthorized(times=2), AuthenticationError, rotations=1),
