@@ -6,7 +6,7 @@ They answer the SDK's requests to the Codex base URL with the project's own piec
 
 * ``POST {base}/responses``: a streaming call is passed on as SSE (``response.completed`` carries the
   collected output); a non-streaming one is sent as a stream and answered with the aggregated response JSON.
-* ``POST {base}/chat/completions``: translated to a Responses call and back (:mod:`._convert`).
+* ``POST {base}/chat/completions``: translated to a Responses call and back (:mod:`._chat`).
 * ``GET {base}/models`` and ``{base}/models/{id}``: the model catalog (``CodexOAuthLLM.list_models``).
 
 Anything else under the base URL is a 404 that names what is supported, and a request for another host is
@@ -30,17 +30,8 @@ from .._call import CallState, Mode
 from ..client import CodexOAuthLLM
 from ..errors import CodexError, NotFoundError, StreamError
 from ..types import ModelInfo, StreamEvent
-from ._convert import (
-    ChatChunks,
-    Plan,
-    chat_completion,
-    chat_plan,
-    complete_response,
-    models_page,
-    request_body,
-    responses_plan,
-    sse_frame,
-)
+from ._chat import ChatChunks, chat_completion, chat_plan
+from ._convert import Plan, complete_response, models_page, request_body, responses_plan, sse_frame
 from ._errors import StatusErrorFactory, to_openai_error
 
 __all__ = ["AsyncCodexTransport", "CodexTransport"]

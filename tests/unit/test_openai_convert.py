@@ -8,17 +8,8 @@ from typing import Any
 import pytest
 
 from oauth_codex import GenerateResult, ModelInfo, ToolCall, Usage
-from oauth_codex.openai._convert import (
-    ChatChunks,
-    Plan,
-    chat_completion,
-    chat_plan,
-    complete_response,
-    models_page,
-    request_body,
-    responses_plan,
-    sse_frame,
-)
+from oauth_codex.openai._chat import ChatChunks, chat_completion, chat_plan
+from oauth_codex.openai._convert import Plan, complete_response, models_page, request_body, responses_plan, sse_frame
 
 
 def _body(plan: Plan) -> dict[str, Any]:
