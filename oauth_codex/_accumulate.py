@@ -109,6 +109,11 @@ class ResponseAccumulator:
         if type(delta) is str:
             self.text_delta(event.get("output_index"), delta)
 
+    def is_commentary(self, output_index: Any) -> bool:
+        """Whether text at ``output_index`` belongs to a ``phase: "commentary"`` message."""
+        indices = self.commentary_indices
+        return bool(indices) and (output_index is None or type(output_index) is int) and output_index in indices
+
     def text_delta(self, output_index: Any, delta: str) -> None:
         """Record an ``output_text`` delta (the hot path of a text stream)."""
         if output_index == self._last_index and self._last_deltas is not None:
@@ -125,8 +130,9 @@ class ResponseAccumulator:
     def _on_item_added(self, event: Mapping[str, Any]) -> None:
         item = event.get("item")
         if isinstance(item, dict):
-            if item.get("phase") == "commentary":
-                self.commentary_indices.add(event.get("output_index"))
+            index = event.get("output_index")
+            if item.get("phase") == "commentary" and (index is None or type(index) is int):
+                self.commentary_indices.add(index)
             self._added[
                 self._index(event) if isinstance(event.get("output_index"), int) else self._next()
             ] = item

@@ -153,7 +153,7 @@ class CallState:
                 index = event.get("output_index")
                 acc.text_delta(index, delta)
                 # commentary (phase) is not answer text: text streams carry only the answer (issue 14 item 4)
-                if delta and self.mode is Mode.TEXT and index not in acc.commentary_indices:
+                if delta and self.mode is Mode.TEXT and not acc.is_commentary(index):
                     self.yielded = True
                     return (delta,)
         else:

@@ -77,7 +77,7 @@ class ChatStreamState:
         kind = event.type
         data = event.raw
         if kind == _TEXT_DELTA and event.delta:
-            if data.get("output_index") in self._acc.commentary_indices:
+            if self._acc.is_commentary(data.get("output_index")):
                 self._commentary += event.delta
                 return None
             self._text += event.delta
