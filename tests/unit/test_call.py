@@ -189,3 +189,17 @@ def test_invalid_encrypted_content_strips_reasoning_and_retries_once() -> None:
     assert "invalid_encrypted_content" in str(caught[0].message)
     assert json.loads(call.body)["input"] == [{"role": "user"}]
     assert isinstance(call.on_status(400, answer, {}), BadRequestError)  # once per call
+
+
+def test_commentary_deltas_stay_out_of_text_streams_whatever_the_index() -> None:
+    # issue 14 item 4: phase "commentary" text is not answer text; odd output_index values never crash
+    call = CallState(b"{}", Mode.TEXT, session_id="s", max_retries=0, backoff=0.0)
+    call.start(None)
+    added = {"type": "message", "role": "assistant", "phase": "commentary", "content": []}
+    assert call.step({"type": "response.output_item.added", "output_index": 0, "item": added}) == ()
+    assert call.step({"type": "response.output_text.delta", "output_index": 0, "delta": "thinking"}) == ()
+    assert call.step({"type": "response.output_text.delta", "output_index": 1, "delta": "answer"}) == ("answer",)
+    odd = {"type": "response.output_item.added", "output_index": [2], "item": added}
+    assert call.step(odd) == ()
+    assert call.step({"type": "response.output_text.delta", "output_index": [2], "delta": "x"}) == ("x",)
+    assert call.step({"type": "response.output_text.delta", "output_index": {"a": 1}, "delta": "y"}) == ("y",)
