@@ -47,6 +47,7 @@ from ._convert import MODEL_PROVIDER, StreamConverter, convert_messages
 from ._errors import translate_error
 from ._profiles import get_model_profile
 from ._structured import RefusalAwareJsonParser, RefusalAwarePydanticParser
+from ._tokens import count_message_tokens, count_text_tokens
 from ._tools import ToolLike, convert_tool, json_object_format, json_schema_format
 
 __all__ = ["ChatCodexOAuth"]
@@ -637,13 +638,17 @@ class ChatCodexOAuth(BaseChatModel):
 
     # ------------------------------------------------------------------------------ token counting
 
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` with the models' ``o200k_base`` encoding (offline: no tokenizer download)."""
+        return count_text_tokens(text)
+
     def get_num_tokens_from_messages(
         self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
     ) -> int:
-        """Approximate token count (about four characters per token; no tokenizer download)."""
-        characters = sum(len(str(message.content)) + 8 for message in messages)
-        characters += sum(len(str(tool)) for tool in tools or [])
-        return max(1, characters // 4)
+        """Tokens of a conversation counted like ``ChatOpenAI``: text, tool-call arguments, tool outputs and
+        the ``tools`` schemas included (``o200k_base``, offline). ``trim_messages(token_counter=llm)`` uses it.
+        """
+        return count_message_tokens(messages, [convert_tool(tool) for tool in tools or ()])
 
 
 def _text_format(response_format: Any, *, strict: bool | None) -> dict[str, Any]:
