@@ -10,13 +10,24 @@ in ``instructions`` (the shared builder lifts them). :func:`siwc_headers` sends 
 
 from __future__ import annotations
 
+import json
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from ._call import Action, CallState
 from .auth._tokens import AccessToken
-from .errors import UnsupportedOnRouteError
+from .errors import CodexError, PlanUnsupportedCapabilityError, UnsupportedOnRouteError
 
-__all__ = ["FORBIDDEN_FIELDS", "HOSTED_TOOLS_REFUSED", "siwc_body", "siwc_headers"]
+__all__ = [
+    "FORBIDDEN_FIELDS",
+    "HOSTED_TOOLS_REFUSED",
+    "JSON_INSTRUCTION",
+    "SiwcCallState",
+    "prompt_json_body",
+    "siwc_body",
+    "siwc_headers",
+]
 
 #: fields the SIWC route rejects (D-PL), never sent
 FORBIDDEN_FIELDS = frozenset(
@@ -97,3 +108,63 @@ def siwc_headers(token: AccessToken, *, agent: str) -> dict[str, str]:
         "Accept": "text/event-stream",
         "User-Agent": agent,
     }
+
+
+#: how a structured-output request asks for JSON when the route refuses ``text.format`` (the schema follows)
+JSON_INSTRUCTION = "Answer with only a JSON object, no other text"
+_SCHEMA_LEAD = ", that matches this JSON schema: "
+
+
+def prompt_json_body(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``body`` without ``text.format``, asking for the JSON in ``instructions`` instead (``None``: nothing to
+    change). The caller's parser still validates the answer (pydantic, JSON schema)."""
+    text = body.get("text")
+    fmt = text.get("format") if isinstance(text, Mapping) else None
+    if not isinstance(text, Mapping) or not isinstance(fmt, Mapping):
+        return None
+    if fmt.get("type") == "json_schema" and isinstance(fmt.get("schema"), Mapping):
+        ask = JSON_INSTRUCTION + _SCHEMA_LEAD + json.dumps(fmt["schema"], ensure_ascii=False, separators=(",", ":"))
+    elif fmt.get("type") == "json_object":
+        ask = JSON_INSTRUCTION + "."
+    else:
+        return None
+    out = dict(body)
+    rest = {k: v for k, v in text.items() if k != "format"}
+    if rest:
+        out["text"] = rest
+    else:
+        out.pop("text")
+    out["instructions"] = "\n\n".join(t for t in (str(body.get("instructions") or ""), ask) if t)
+    return out
+
+
+class SiwcCallState(CallState):
+    """A call on the SIWC route: when the route refuses ``text.format`` (``..._unsupported_capability`` with
+    ``param`` ``text...``), send the request once more asking for JSON in the instructions, and remember the
+    model in ``prompt_json_models`` so its next calls ask that way at once (SIWC.md §19.8)."""
+
+    __slots__ = ("fell_back", "prompt_json_models")
+
+    def __init__(self, body: bytes, *args: Any, prompt_json_models: set[str], **kwargs: Any) -> None:
+        super().__init__(body, *args, **kwargs)
+        self.prompt_json_models = prompt_json_models
+        self.fell_back = False
+
+    def on_status(self, status: int, content: bytes, headers: Mapping[str, str]) -> tuple[Action, float] | CodexError:
+        outcome = super().on_status(status, content, headers)
+        param = getattr(outcome, "param", None) or ""
+        if isinstance(outcome, PlanUnsupportedCapabilityError) and param.startswith("text") and not self.fell_back:
+            self.fell_back = True
+            body = json.loads(self.body)
+            fallback = prompt_json_body(body)
+            if fallback is not None:
+                self.prompt_json_models.add(str(body.get("model")))
+                self.body = json.dumps(fallback, ensure_ascii=False).encode("utf-8")
+                warnings.warn(
+                    f"ChatGPT plan usage does not accept structured outputs (text.format) for {body.get('model')!r}: "
+                    "asking for the JSON in the instructions instead (the answer is still validated).",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                return Action.RETRY, 0.0
+        return outcome

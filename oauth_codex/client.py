@@ -164,6 +164,7 @@ class CodexOAuthLLM:
         self._config = config
         self._route = _route_choice(route)
         self._siwc_config = siwc_config
+        self._siwc_prompt_json: set[str] = set()  # SIWC models that refused text.format (asked in instructions)
         self._base_url_arg = base_url
         self.base_url = (base_url or config.base_url).rstrip("/")
         if self._route == "siwc":
@@ -356,10 +357,12 @@ class CodexOAuthLLM:
     def _siwc_call(self, body: dict[str, Any], mode: Mode, args: GenerateOptions) -> CallState:
         """The SIWC route's step on the shared body, and its error mapping (``_siwc_request``, ``_siwc_errors``)."""
         from ._siwc_errors import classify_siwc, map_siwc_failure
-        from ._siwc_request import siwc_body
+        from ._siwc_request import SiwcCallState, prompt_json_body, siwc_body
 
         body = siwc_body(body, explicit={"store": args.get("store"), "include": args.get("include")})
-        return CallState(
+        if body.get("model") in self._siwc_prompt_json:
+            body = prompt_json_body(body) or body
+        return SiwcCallState(
             json.dumps(body, ensure_ascii=False).encode("utf-8"),
             mode,
             session_id=self.session_id,
@@ -367,6 +370,7 @@ class CodexOAuthLLM:
             backoff=self.retry_backoff,
             classify=classify_siwc,
             map_failure=map_siwc_failure,
+            prompt_json_models=self._siwc_prompt_json,
         )
 
     def _recall(self, tool_results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:

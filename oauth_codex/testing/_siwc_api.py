@@ -55,6 +55,26 @@ USAGE_LIMIT = {
 }
 
 
+#: what the client writes in ``instructions`` when the route refused ``text.format`` (the model then follows it)
+_JSON_ASK = "Answer with only a JSON object, no other text"
+_SCHEMA_LEAD = ", that matches this JSON schema: "
+
+
+def _json_asked_in_instructions(body: dict[str, Any]) -> dict[str, Any]:
+    """A ``text.format`` for the scripted model when the instructions ask for JSON (else nothing)."""
+    instructions = str(body.get("instructions") or "")
+    if "text" in body or _JSON_ASK not in instructions:
+        return {}
+    _, _, schema_text = instructions.partition(_SCHEMA_LEAD)
+    try:
+        schema = json.loads(schema_text.splitlines()[0]) if schema_text else None
+    except ValueError:
+        schema = None
+    if isinstance(schema, dict):
+        return {"text": {"format": {"type": "json_schema", "name": "output", "schema": schema}}}
+    return {"text": {"format": {"type": "json_object"}}}
+
+
 def _version(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in text.split("."))
@@ -246,6 +266,7 @@ class SiwcApi:
                 tools.append(tool)
         view = {
             **body,
+            **_json_asked_in_instructions(body),
             "tools": tools,
             "input": [i for i in body["input"] if not (isinstance(i, dict) and i.get("type") == "additional_tools")],
         }

@@ -130,3 +130,18 @@ def test_a_llamaindex_query_engine_runs_on_siwc(emu: SiwcEmulator, llm: CodexOAu
         part.get("text", "") for item in body["input"] if item.get("role") == "user" for part in item["content"]
     )
     assert "Rosetta" in text and all(item.get("role") != "system" for item in body["input"])
+
+
+def test_structured_output_falls_back_to_json_in_the_instructions_when_text_format_is_refused(
+    emu: SiwcEmulator, chat: ChatCodexOAuth
+) -> None:
+    emu.quirks.reject_structured_outputs = True
+    structured = chat.with_structured_output(City)
+    with pytest.warns(UserWarning, match="text.format"):
+        city = structured.invoke("Name the city 'Paris' in 'France'.")
+    assert isinstance(city, City)
+    first, second = _bodies(emu)[-2:]
+    assert first["text"]["format"]["type"] == "json_schema" and "text" not in second
+    assert '"country"' in second["instructions"]
+    assert isinstance(structured.invoke("Name the city 'Rome' in 'Italy'."), City)  # asked that way at once
+    assert "text" not in _bodies(emu)[-1] and len(_bodies(emu)) == 3
