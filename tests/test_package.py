@@ -20,6 +20,11 @@ EXPORTED = {
     "ResponseAccumulator", "ServerError", "StaticTokenProvider", "StreamError", "StreamEvent", "TokenData",
     "TokenProvider", "TokenStore", "TokenStoreError", "ToolCall", "ToolCallRequiredError", "Usage",
     "UsageBudgetExceededError", "UsageLimitError", "UsageSnapshot", "__version__",
+    # the "Sign in with ChatGPT" route's errors
+    "AccountMismatchError", "IdentityVerificationUnavailableError", "InvalidIdTokenError", "PlanAuthError",
+    "PlanGrantError", "PlanNotEligibleError", "PlanRouteNotSupportedError", "PlanUnsupportedCapabilityError",
+    "PlanUsageLimitError", "PlanUsageNotGrantedError", "PlanUsageUnavailableError", "RefreshNotReadyError",
+    "RefreshOutcomeUnknownError", "UnsupportedOnRouteError",
 }
 
 

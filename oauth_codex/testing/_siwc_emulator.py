@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SiwcBrowser", "SiwcEmulator"]
 
-#: the "Codex CLI version" the client sends as ``client_version`` (models gated above it stay hidden)
+#: what the user does at the next authorize (``emu.scenario``)
 SCENARIOS = ("consent_all", "identity_only", "deny", "no_client_id", "other_client_id", "tamper_state",
              "account_switch")  # fmt: skip
 
@@ -41,8 +41,8 @@ class SiwcEmulator:
     ``issuer`` is ``http://127.0.0.1:<port>/auth`` and ``api_base`` ``http://127.0.0.1:<port>/v1``::
 
         with SiwcEmulator() as emu:
-            llm = emu.client()            # logs in through emu.browser on first use? no: call emu.login()
-            emu.login(llm)                 # a real browser-style login over loopback
+            emu.login()                    # registration + sign-in through the real browser flow, over loopback
+            llm = emu.client(model="gpt-6.1-sol")  # CodexOAuthLLM(route="siwc") pointed at the emulator
             print(llm.generate(prompt="hi"))
 
     Controls: :attr:`quirks` (``SiwcQuirks``), :attr:`scenario` (what the user does at the next authorize:
