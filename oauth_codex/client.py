@@ -164,6 +164,11 @@ class CodexOAuthLLM:
         self._config = config
         self._route = _route_choice(route)
         self._siwc_config = siwc_config
+        if self._route == "siwc" and token_store is not None:
+            raise ConfigError(
+                "token_store= holds Codex-route logins and cannot serve route='siwc': drop it (SIWC sign-ins live "
+                "in $CODEX_OAUTH_HOME/siwc), or pass token_provider=oauth_codex.auth.SiwcTokenProvider(...)."
+            )
         self._siwc_prompt_json: set[str] = set()  # SIWC models that refused text.format (asked in instructions)
         self._base_url_arg = base_url
         self.base_url = (base_url or config.base_url).rstrip("/")

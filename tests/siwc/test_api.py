@@ -312,3 +312,16 @@ def test_bad_route_and_endpoint_settings_are_config_errors(monkeypatch: pytest.M
     monkeypatch.setenv("CODEX_OAUTH_SIWC_BASE_URL", "http://api.example.com/v1")
     with pytest.raises(ConfigError, match="CODEX_OAUTH_SIWC_BASE_URL.*https"):
         CodexOAuthLLM(route="siwc")
+
+
+def test_a_codex_token_store_on_the_siwc_route_is_a_config_error() -> None:
+    from oauth_codex import MemoryTokenStore
+    from oauth_codex.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="token_store="):
+        CodexOAuthLLM(route="siwc", token_store=MemoryTokenStore())
+
+
+def test_usage_has_no_api_on_the_siwc_route(llm: CodexOAuthLLM) -> None:
+    with pytest.raises(UnsupportedOnRouteError, match="settings/usage"):
+        llm.usage()
