@@ -22,7 +22,7 @@ from ._backend import Backend
 from ._events import StreamOptions
 from ._inprocess import EmulatorTransport
 from ._model import AnswerSettings
-from ._server import EmulatorHTTPServer, RecordedRequest, Router
+from ._server import EmulatorHTTPServer, RecordedRequest, Router, serve_in_thread, shut_down
 from ._state import DEFAULT_MODELS, Account, Clock, EmulatorState, Settings
 from ._tls import ThrowawayCA
 
@@ -164,11 +164,7 @@ class CodexEmulator:
         server = EmulatorHTTPServer(
             (self._host, self._requested_port), self._router, self._record, ssl_context=context
         )
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="codex-emulator", daemon=True
-        )
-        self._server, self._thread = server, thread
-        thread.start()
+        self._server, self._thread = server, serve_in_thread(server, "codex-emulator")
         return self
 
     def stop(self) -> None:
@@ -182,12 +178,7 @@ class CodexEmulator:
             self._ca = None
         if server is None:
             return
-        server.stopping.set()
-        server.shutdown()
-        server.close_all()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        shut_down(server, thread)
         self._server = self._thread = None
 
     def __enter__(self) -> CodexEmulator:

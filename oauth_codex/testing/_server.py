@@ -397,3 +397,20 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def serve_in_thread(server: EmulatorHTTPServer, name: str) -> threading.Thread:
+    """Run ``server`` in a daemon thread (started); the emulators' ``start()``."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def shut_down(server: EmulatorHTTPServer, thread: threading.Thread | None) -> None:
+    """Stop serving, wake stalled streams, close open connections and join the thread; the emulators' ``stop()``."""
+    server.stopping.set()
+    server.shutdown()
+    server.close_all()
+    server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._model import AnswerSettings
-from ._server import EmulatorHTTPServer, HttpRequest, RecordedRequest, Reply, StreamReply
+from ._server import EmulatorHTTPServer, HttpRequest, RecordedRequest, Reply, StreamReply, serve_in_thread, shut_down
 from ._siwc_api import SiwcApi
 from ._siwc_auth import SiwcAuthServer
 from ._siwc_state import SiwcAccount, SiwcQuirks, SiwcState
@@ -111,11 +111,7 @@ class SiwcEmulator:
         """Bind and serve in a background thread (idempotent). Returns ``self``."""
         if self._server is None:
             server = EmulatorHTTPServer((self._host, self._requested_port), self._app, self._record)
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="siwc-emulator", daemon=True
-            )
-            self._server, self._thread = server, thread
-            thread.start()
+            self._server, self._thread = server, serve_in_thread(server, "siwc-emulator")
         return self
 
     def stop(self) -> None:
@@ -124,14 +120,8 @@ class SiwcEmulator:
         if self._home is not None:
             shutil.rmtree(self._home, ignore_errors=True)
             self._home = None
-        if server is None:
-            return
-        server.stopping.set()
-        server.shutdown()
-        server.close_all()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        if server is not None:
+            shut_down(server, thread)
         self._server = self._thread = None
 
     def __enter__(self) -> SiwcEmulator:
