@@ -6,8 +6,8 @@ JSON objects of every complete frame:
 
 * line endings ``\\r\\n``, ``\\r`` and ``\\n`` (also split across chunks);
 * several ``data:`` lines in one frame are joined with ``\\n`` before JSON decoding;
-* ``:`` comment lines (keep-alives), ``id:`` and ``retry:`` fields (kept in :attr:`SSEDecoder.last_event_id`
-  and :attr:`SSEDecoder.retry_ms`) and unknown fields are accepted;
+* ``:`` comment lines (keep-alives), ``id:`` and ``retry:`` fields and unknown fields are accepted and
+  ignored (the client never reconnects a stream: a cut stream is re-sent whole or raised);
 * frames without data, data that is not a JSON object, and objects without a usable ``type`` are skipped;
   when the object has no ``type`` but the frame has an ``event:`` name, that name becomes its ``type``;
 * bytes that are not valid UTF-8 never raise: they are decoded with U+FFFD replacement characters.
@@ -48,7 +48,7 @@ def _parse(data: str) -> Any:
 class SSEDecoder:
     """Turns chunks of an SSE byte stream into event dicts; one instance per stream."""
 
-    __slots__ = ("_buf", "_parts", "_pending_cr", "_utf8", "last_event_id", "retry_ms")
+    __slots__ = ("_buf", "_parts", "_pending_cr", "_utf8")
 
     def __init__(self) -> None:
         self._buf = ""
@@ -56,10 +56,6 @@ class SSEDecoder:
         self._parts: list[str] = []
         self._pending_cr = False
         self._utf8 = _UTF8("replace")
-        #: value of the last ``id:`` field seen (``None`` until one arrives)
-        self.last_event_id: str | None = None
-        #: value of the last valid ``retry:`` field, in milliseconds
-        self.retry_ms: int | None = None
 
     def feed(self, chunk: bytes) -> list[dict[str, Any]]:
         """Add ``chunk`` and return the events of every frame it completed (possibly none)."""
@@ -137,12 +133,6 @@ class SSEDecoder:
                     data.append(value)
             elif field == "event":
                 name = value
-            elif field == "id":
-                if "\0" not in value:
-                    self.last_event_id = value
-            elif field == "retry":
-                if value.isdigit():
-                    self.retry_ms = int(value)
         if not data:
             return None
         obj = _parse("\n".join(data))

@@ -23,28 +23,19 @@ from __future__ import annotations
 
 import copy
 import enum
+import functools
 import inspect
 import re
-import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PydanticUserError, TypeAdapter
 
-__all__ = ["ensure_strict_schema", "function_schema", "to_response_tools", "tool_name"]
+__all__ = ["ensure_strict_schema", "function_schema", "to_response_tools"]
 
 #: the backend's rule for function names
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-_PRIMITIVES: dict[Any, dict[str, Any]] = {
-    str: {"type": "string"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    bool: {"type": "boolean"},
-    type(None): {"type": "null"},
-    bytes: {"type": "string"},
-}
 
 
 def to_response_tools(tools: Sequence[Any] | None, *, strict: bool = False) -> list[dict[str, Any]]:
@@ -68,18 +59,6 @@ def to_response_tools(tools: Sequence[Any] | None, *, strict: bool = False) -> l
             raise ValueError(f"two tools are named {name!r}: every tool needs its own name")
         seen.add(name)
     return converted
-
-
-def tool_name(tool: Any) -> str:
-    """The function name a tool is offered under."""
-    if isinstance(tool, Mapping):
-        inner = tool.get("function")
-        if isinstance(inner, Mapping) and "name" in inner:
-            return str(inner["name"])
-        return str(tool.get("name", ""))
-    if isinstance(tool, type) and issubclass(tool, BaseModel):
-        return tool.__name__
-    return str(getattr(tool, "__name__", type(tool).__name__))
 
 
 def _convert(tool: Any, *, strict: bool) -> dict[str, Any]:
@@ -204,78 +183,78 @@ def _json_safe(value: Any) -> bool:
 
 
 def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
-    if tp is Any or tp is object or tp is inspect.Parameter.empty:
-        return {}
-    if tp in _PRIMITIVES:
-        return dict(_PRIMITIVES[tp])
-    if tp is None:
-        return {"type": "null"}
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    schema: dict[str, Any]
-    if origin is typing.Annotated:
+    """JSON schema of one parameter type, by pydantic; nested models go to ``defs``.
+
+    On top of ``TypeAdapter(tp).json_schema()``: ``Annotated[X, "text"]`` becomes a description, enums are
+    inlined, ``X | None`` of a simple ``X`` is written ``{"type": [X, "null"]}`` (as the model sees it most
+    often), ``typing.TypedDict`` works on Python 3.11 too, and a type pydantic cannot describe is ``{}``.
+    """
+    if typing.get_origin(tp) is typing.Annotated:
+        args = typing.get_args(tp)
         schema = _type_schema(args[0], defs)
-        for meta in args[1:]:
-            if isinstance(meta, str):
-                schema = {**schema, "description": meta}
-        return schema
-    if origin is typing.Union or origin is types.UnionType:
-        members = [a for a in args if a is not type(None)]
-        nullable = len(members) != len(args)
-        if len(members) == 1:
-            inner = _type_schema(members[0], defs)
-            if not nullable:
-                return inner
-            if isinstance(inner.get("type"), str) and set(inner) <= {"type", "items", "enum", "description"}:
-                out = {**inner, "type": [inner["type"], "null"]}
-                if "enum" in out:
-                    out["enum"] = [*out["enum"], None]
-                return out
-            return {"anyOf": [inner, {"type": "null"}]}
-        variants = [_type_schema(a, defs) for a in members]
-        if nullable:
-            variants.append({"type": "null"})
-        return {"anyOf": variants}
-    if origin is typing.Literal:
-        values = [a.value if isinstance(a, enum.Enum) else a for a in args]
-        kinds = {type(v) for v in values}
-        schema = {"enum": values}
-        if len(kinds) == 1:
-            kind = kinds.pop()
-            if kind in _PRIMITIVES:
-                schema = {"type": _PRIMITIVES[kind]["type"], "enum": values}
-        return schema
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        values = [member.value for member in tp]
-        schema = {"enum": values}
-        kinds = {type(v) for v in values}
-        if len(kinds) == 1 and (kind := kinds.pop()) in _PRIMITIVES:
-            schema = {"type": _PRIMITIVES[kind]["type"], "enum": values}
-        return schema
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        model_schema = tp.model_json_schema(ref_template="#/$defs/{model}")
-        defs.update(model_schema.pop("$defs", {}))
-        return model_schema
-    if origin in (list, set, frozenset, Sequence, typing.Sequence) or tp in (list, set, frozenset):
-        items = _type_schema(args[0], defs) if args else {}
-        return {"type": "array", "items": items}
-    if origin is tuple or tp is tuple:
-        if not args or (len(args) == 2 and args[1] is Ellipsis):
-            return {"type": "array", "items": _type_schema(args[0], defs) if args else {}}
-        return {"type": "array", "prefixItems": [_type_schema(a, defs) for a in args], "minItems": len(args)}
-    if origin in (dict, Mapping, typing.Mapping) or tp is dict:
-        if len(args) == 2 and args[1] is not Any:
-            return {"type": "object", "additionalProperties": _type_schema(args[1], defs)}
-        return {"type": "object"}
-    if typing.is_typeddict(tp):
-        hints = typing.get_type_hints(tp)
-        required_keys = getattr(tp, "__required_keys__", set(hints))
+        notes = [meta for meta in args[1:] if isinstance(meta, str)]
+        return {**schema, "description": notes[-1]} if notes else schema
+    if tp is Any or tp is object or tp is inspect.Parameter.empty or isinstance(tp, str | typing.ForwardRef):
+        return {}
+    try:
+        schema = _pydantic_type_schema(tp)
+    except (PydanticUserError, TypeError, ValueError):
+        if not typing.is_typeddict(tp):
+            return {}
+        hints = typing.get_type_hints(tp)  # a typing.TypedDict: pydantic takes only typing_extensions' before 3.12
         return {
             "type": "object",
             "properties": {k: _type_schema(v, defs) for k, v in hints.items()},
-            "required": [k for k in hints if k in required_keys],
+            "required": [k for k in hints if k in tp.__required_keys__],
         }
-    return {}
+    found: dict[str, Any] = schema.pop("$defs", {})
+    enums = {name: d for name, d in found.items() if "enum" in d}
+    defs.update({name: d for name, d in found.items() if name not in enums})
+    return _simplify(_tidy(schema, enums))
+
+
+def _pydantic_type_schema(tp: Any) -> dict[str, Any]:
+    try:
+        return copy.deepcopy(_cached_type_schema(tp))  # tools are converted on every request
+    except TypeError as exc:
+        if "unhashable" not in str(exc):
+            raise
+        return TypeAdapter(tp).json_schema(ref_template="#/$defs/{model}")
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_type_schema(tp: Any) -> dict[str, Any]:
+    return TypeAdapter(tp).json_schema(ref_template="#/$defs/{model}")
+
+
+def _tidy(node: Any, enums: dict[str, Any]) -> Any:
+    """``node`` with enum ``$ref`` s inlined, enums untitled, ``additionalProperties: true`` (the default) left out."""
+    if isinstance(node, list):
+        return [_tidy(item, enums) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.rpartition("/")[2] in enums:
+        node = {**enums[ref.rpartition("/")[2]], **{k: v for k, v in node.items() if k != "$ref"}}
+    return {
+        k: _tidy(v, enums)
+        for k, v in node.items()
+        if not (k == "title" and isinstance(node.get("enum"), list)) and not (k == "additionalProperties" and v is True)
+    }
+
+
+def _simplify(schema: dict[str, Any]) -> dict[str, Any]:
+    """``{"anyOf": [X, {"type": "null"}]}`` -> ``{"type": [X, "null"]}`` when ``X`` is a plain typed value."""
+    variants = schema.get("anyOf")
+    if not (isinstance(variants, list) and len(variants) == 2 and {"type": "null"} in variants):
+        return schema
+    inner = variants[0] if variants[1] == {"type": "null"} else variants[1]
+    if not (isinstance(inner.get("type"), str) and set(inner) <= {"type", "items", "enum"}):
+        return schema
+    out = {**inner, **{k: v for k, v in schema.items() if k != "anyOf"}, "type": [inner["type"], "null"]}
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
 
 
 _PARAM_HEADERS = ("args", "arguments", "parameters", "params")

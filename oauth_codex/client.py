@@ -196,6 +196,7 @@ class CodexOAuthLLM:
         self._owns_async_http = async_http_client is None
         self._verify = verify
         self._async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._async_closer: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
         self._turns: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self.usage_budget = (
@@ -296,6 +297,9 @@ class CodexOAuthLLM:
             if client is None or self._async_loop is None or self._async_loop() is not loop:
                 client = self._async_http_client = httpx.AsyncClient(timeout=self.timeout, verify=self._verify)
                 self._async_loop = weakref.ref(loop)
+                # closed on its own loop when asyncio.run() (or pytest-asyncio) ends it by cancelling its tasks;
+                # closing it from the next loop would leave its sockets open
+                self._async_closer = loop.create_task(_close_when_cancelled(client))
         assert client is not None
         return client
 
@@ -1156,6 +1160,9 @@ class CodexOAuthLLM:
         if self._owns_async_http and self._async_http_client is not None:
             await self._async_http_client.aclose()
             self._async_http_client = None
+            if self._async_closer is not None:
+                self._async_closer.cancel()
+                self._async_closer = None
         self.close()
 
     def __enter__(self) -> CodexOAuthLLM:
@@ -1176,6 +1183,14 @@ class CodexOAuthLLM:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+async def _close_when_cancelled(client: httpx.AsyncClient) -> None:
+    """Wait until the event loop shuts down (its tasks are cancelled), then close ``client`` on that loop."""
+    try:
+        await asyncio.get_running_loop().create_future()
+    finally:
+        await client.aclose()
 
 
 def _log_decision(call: CallState, action: Action, delay: float) -> None:

@@ -59,6 +59,7 @@ def test_adapters_import_only_public_core_names(path: Path) -> None:
 CORE = ROOT / "oauth_codex"
 CORE_FILES = sorted(p for p in CORE.rglob("*.py") if "testing" not in p.relative_to(CORE).parts)
 #: the only core modules that may import the emulator, and only lazily: `oauth-codex emulator` and `demo`
+#: (`demo --route siwc` too)
 EMULATOR_ENTRY_POINTS = {"oauth_codex.cli", "oauth_codex._demo", "oauth_codex._demo_siwc"}
 FRAMEWORKS = ("langchain", "langchain_core", "langgraph", "langchain_oauth_codex", "llama_index")
 #: decisions and data without I/O; each imports only modules of this set or of PURE_DEPENDENCIES

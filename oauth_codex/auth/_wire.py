@@ -8,11 +8,11 @@ send what these build, so both paths share every rule of SPEC §1.5, §1.7 and �
 from __future__ import annotations
 
 import json
-import platform
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .._request import user_agent
 from .._version import __version__
 from ..errors import LoginError, RefreshTokenError, ServerError
 from ._config import OAuthConfig
@@ -74,14 +74,9 @@ class HttpReply:
         return cls(status, {k.lower(): v for k, v in headers.items()}, body)
 
 
-def user_agent(originator: str) -> str:
-    system = f"{platform.system()} {platform.release()}; {platform.machine()}"
-    return f"{originator}/{__version__} ({system}) oauth-codex"
-
-
 def auth_headers(config: OAuthConfig) -> dict[str, str]:
     """``originator`` and ``User-Agent`` headers sent with every auth-server call (SPEC §1.7)."""
-    return {"originator": config.originator, "User-Agent": user_agent(config.originator)}
+    return {"originator": config.originator, "User-Agent": user_agent(__version__, config.originator)}
 
 
 # --------------------------------------------------------------------------- builders

@@ -178,3 +178,15 @@ def test_each_event_loop_gets_its_own_async_client(emu: CodexEmulator, provider:
     assert asyncio.run(call("one")) == 'Emulator reply to: "one"'
     assert asyncio.run(call("two")) == 'Emulator reply to: "two"'
     assert seen[0] is not seen[1]  # pooled connections of a closed loop are never reused
+    assert seen[0].is_closed  # closed on its own loop when asyncio.run() ended it: no socket left open
+    assert seen[1].is_closed
+
+
+async def test_the_async_client_lives_as_long_as_its_loop(emu: CodexEmulator, provider: CountingProvider) -> None:
+    llm = emu.client(token_provider=provider)
+    await llm.agenerate(prompt="one")
+    first = llm._async_http_client
+    await llm.agenerate(prompt="two")
+    assert llm._async_http_client is first and first is not None and not first.is_closed
+    await llm.aclose()
+    assert first.is_closed and llm._async_closer is None

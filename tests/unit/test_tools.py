@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Optional
 import pytest
 from pydantic import BaseModel, Field
 
-from oauth_codex._tools import ensure_strict_schema, function_schema, to_response_tools, tool_name
+from oauth_codex._tools import ensure_strict_schema, function_schema, to_response_tools
 
 
 def get_weather(city: str) -> str:
@@ -212,13 +212,6 @@ def test_methods_skip_self_and_varargs() -> None:
         "properties": {"item": {"type": "string"}},
         "required": ["item"],
     }
-
-
-def test_tool_name() -> None:
-    assert tool_name(get_weather) == "get_weather"
-    assert tool_name(Search) == "Search"
-    assert tool_name({"type": "function", "function": {"name": "x"}}) == "x"
-    assert tool_name({"type": "function", "name": "y"}) == "y"
 
 
 def google_with_sections(city: str, days: int = 1) -> str:
