@@ -10,7 +10,6 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -22,7 +21,7 @@ from ._backend import Backend
 from ._events import StreamOptions
 from ._inprocess import EmulatorTransport
 from ._model import AnswerSettings
-from ._server import EmulatorHTTPServer, RecordedRequest, Router, serve_in_thread, shut_down
+from ._server import EmulatorHTTPServer, RecordedRequest, Router, ServedEmulator, serve_in_thread, shut_down
 from ._state import DEFAULT_MODELS, Account, Clock, EmulatorState, Settings
 from ._tls import ThrowawayCA
 
@@ -37,7 +36,7 @@ IN_PROCESS_URL = "http://codex-emulator.localhost"
 USAGE_PATH = "/backend-api/wham/usage"
 
 
-class CodexEmulator:
+class CodexEmulator(ServedEmulator):
     """A strict offline stand-in for ``auth.openai.com`` and ``chatgpt.com/backend-api/codex``.
 
     A real HTTP/1.1 server on ``host:port`` (``port=0``: an ephemeral port), one thread per connection.
@@ -180,33 +179,6 @@ class CodexEmulator:
             return
         shut_down(server, thread)
         self._server = self._thread = None
-
-    def __enter__(self) -> CodexEmulator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> CodexEmulator:
-        return self.start()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
-    @property
-    def port(self) -> int:
-        """The bound port (raises ``RuntimeError`` before :meth:`start`)."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not running: call start() or use it as a context manager")
-        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:

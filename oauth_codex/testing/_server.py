@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, Self
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "Router",
+    "ServedEmulator",
     "StreamReply",
     "answer",
     "receive",
@@ -414,3 +416,42 @@ def shut_down(server: EmulatorHTTPServer, thread: threading.Thread | None) -> No
     server.server_close()
     if thread is not None:
         thread.join(timeout=5)
+
+
+class ServedEmulator:
+    """What both emulators share: ``with``/``async with`` around ``start()``/``stop()``, and the bound port."""
+
+    _server: EmulatorHTTPServer | None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port (raises ``RuntimeError`` before :meth:`start`)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: call start() or use it as a context manager")
+        return int(self._server.server_address[1])

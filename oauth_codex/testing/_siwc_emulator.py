@@ -13,13 +13,21 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._model import AnswerSettings
-from ._server import EmulatorHTTPServer, HttpRequest, RecordedRequest, Reply, StreamReply, serve_in_thread, shut_down
+from ._server import (
+    EmulatorHTTPServer,
+    HttpRequest,
+    RecordedRequest,
+    Reply,
+    ServedEmulator,
+    StreamReply,
+    serve_in_thread,
+    shut_down,
+)
 from ._siwc_api import SiwcApi
 from ._siwc_auth import SiwcAuthServer
 from ._siwc_state import SiwcAccount, SiwcQuirks, SiwcState
@@ -35,7 +43,7 @@ SCENARIOS = ("consent_all", "identity_only", "deny", "no_client_id", "other_clie
              "account_switch")  # fmt: skip
 
 
-class SiwcEmulator:
+class SiwcEmulator(ServedEmulator):
     """A strict offline stand-in for SIWC's ``auth.openai.com`` and ``api.openai.com/v1``.
 
     ``issuer`` is ``http://127.0.0.1:<port>/auth`` and ``api_base`` ``http://127.0.0.1:<port>/v1``::
@@ -123,28 +131,6 @@ class SiwcEmulator:
         if server is not None:
             shut_down(server, thread)
         self._server = self._thread = None
-
-    def __enter__(self) -> SiwcEmulator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> SiwcEmulator:
-        return self.start()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running: call start() or use it as a context manager")
-        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
