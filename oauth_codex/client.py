@@ -414,6 +414,8 @@ class CodexOAuthLLM:
         return result.text
 
     # ------------------------------------------------------------------------------ sync loop
+    # _run and _arun are deliberate line-for-line twins (duplicates reports them): Python cannot share one body
+    # between blocking and awaiting I/O, so each holds only the I/O and every decision lives in CallState.
     def _run(self, call: CallState) -> Iterator[str | StreamEvent]:
         provider = self.token_provider
         token = provider.get_token()
@@ -552,6 +554,8 @@ class CodexOAuthLLM:
                 await asyncio.sleep(delay)
 
     # ------------------------------------------------------------------------------ public: generate
+    # The overloads of the sync and async methods repeat each other on purpose: a type checker needs each one
+    # spelled out (the options themselves are declared once, in _options.GenerateOptions).
     @overload
     def generate(
         self,

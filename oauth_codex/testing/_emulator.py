@@ -19,6 +19,7 @@ from ..auth._tokens import MemoryTokenStore, TokenData
 from ._auth_server import AuthServer
 from ._backend import Backend
 from ._events import StreamOptions
+from ._faults import FaultQueue
 from ._inprocess import EmulatorTransport
 from ._model import AnswerSettings
 from ._server import EmulatorHTTPServer, RecordedRequest, Router, ServedEmulator, serve_in_thread, shut_down
@@ -498,30 +499,19 @@ class CodexEmulator(ServedEmulator):
         """Go silent for ``seconds`` after ``after_events`` events (an idle stream), then carry on."""
         self._backend.stream_faults.add("stall", times, seconds=seconds, after_events=after_events)
 
+    def _fault_queues(self) -> tuple[FaultQueue, ...]:
+        backend = self._backend
+        return backend.http_faults, backend.usage_faults, backend.stream_faults, backend.delays, self._auth.token_faults
+
     @property
     def pending_faults(self) -> int:
         """How many injected faults (backend, usage endpoint, stream, delays, token endpoint) are still
         waiting for a request: 0 once every one was served."""
-        return sum(
-            queue.pending()
-            for queue in (
-                self._backend.http_faults,
-                self._backend.usage_faults,
-                self._backend.stream_faults,
-                self._backend.delays,
-                self._auth.token_faults,
-            )
-        )
+        return sum(queue.pending() for queue in self._fault_queues())
 
     def reset_faults(self) -> None:
         """Drop every pending fault (backend and token endpoint) and the token-endpoint delay."""
-        for queue in (
-            self._backend.http_faults,
-            self._backend.usage_faults,
-            self._backend.stream_faults,
-            self._backend.delays,
-            self._auth.token_faults,
-        ):
+        for queue in self._fault_queues():
             queue.clear()
         self.settings.token_delay = 0.0
 
