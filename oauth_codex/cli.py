@@ -66,6 +66,7 @@ ROUTE_COMMANDS = {
     "models": ("codex", "siwc", "auto"),
     "emulator": ("codex", "siwc"),
     "demo": ("codex", "siwc"),
+    "doctor": ("codex", "siwc"),
 }
 PROFILE_COMMANDS = ("login", "status", "logout", "import-codex-auth", "chat", "models", "usage", "doctor")
 
@@ -888,7 +889,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     from ._doctor import render_table, run_doctor
 
     config = _config(args)
-    report = run_doctor(config, live=args.live)
+    if _route(args) == "siwc":
+        from ._doctor_siwc import run_siwc_doctor
+        from .auth import SiwcConfig
+
+        report = run_siwc_doctor(SiwcConfig.from_env(home=config.home), _siwc_profile(args), live=args.live)
+    else:
+        report = run_doctor(config, live=args.live)
     print(json.dumps(report.to_json(), indent=2) if args.json else render_table(report))
     return EXIT_OK if report.ok else EXIT_FAILURE
 

@@ -86,3 +86,12 @@ def test_the_siwc_emulator_serves_and_prints_its_exports() -> None:
     assert serve(out=out, stop_event=stop, emulator=SiwcEmulator()) == 0
     text = out.getvalue()
     assert "SIWC emulator" in text and "export CODEX_OAUTH_SIWC_ISSUER=" in text and "CODEX_OAUTH_ROUTE=siwc" in text
+
+
+def test_doctor_on_the_siwc_route(env: SiwcEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["doctor", "--route", "siwc"]) == 1  # not signed in
+    assert "login --route siwc" in capsys.readouterr().out
+    env.login(config=env.siwc_config())
+    assert cli.main(["doctor", "--route", "siwc", "--live", "--json"]) == 0
+    report = capsys.readouterr().out
+    assert '"ok": true' in report and '"gpt-6.1-sol"' in report and '"discovery"' in report
