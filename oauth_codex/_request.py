@@ -424,7 +424,9 @@ def response_format_to_text_format(response_format: Any) -> dict[str, Any]:
     """``response_format`` -> ``text.format``.
 
     Dicts are sent as given, except the chat-completions ``{"type": "json_schema", "json_schema": {...}}``
-    shape, which is flattened. A pydantic model class becomes a strict ``json_schema`` format.
+    shape, which is flattened, and a ``strict`` schema, which is made strict-valid
+    (:func:`~oauth_codex.policy.ensure_strict_schema`). A pydantic model class becomes a strict
+    ``json_schema`` format.
     """
     if isinstance(response_format, type) and issubclass(response_format, BaseModel):
         schema = response_format.model_json_schema(ref_template="#/$defs/{model}")
@@ -440,8 +442,11 @@ def response_format_to_text_format(response_format: Any) -> dict[str, Any]:
         if response_format.get("type") == "json_schema" and isinstance(nested, Mapping):
             flat: dict[str, Any] = {"type": "json_schema", **dict(nested)}
             flat.setdefault("name", "output")
-            return flat
-        return dict(response_format)
+        else:
+            flat = dict(response_format)
+        if flat.get("strict") is True and isinstance(flat.get("schema"), Mapping):
+            flat["schema"] = ensure_strict_schema(flat["schema"])  # else the backend answers 400
+        return flat
     if isinstance(response_format, str):
         return {"type": response_format}
     raise ValueError(

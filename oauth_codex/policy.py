@@ -7,6 +7,7 @@ Each policy lives here once so the adapters cannot drift from the core:
 * :func:`normalize_tool_choice`: every accepted ``tool_choice`` shape -> the Responses shape.
 * :func:`merge_include`: the ``include`` list (per-call values are added to configured ones, and
   ``reasoning.encrypted_content`` is kept so reasoning can be replayed with ``store: false``).
+* :func:`ensure_strict_schema`: any JSON schema made valid for ``strict: true`` (tools and ``text.format``).
 * :func:`drop_unsupported`: call arguments the backend does not take are dropped with one warning per
   name (a few compatibility arguments that frameworks pass on every call, silently).
 """
@@ -17,6 +18,7 @@ import warnings
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from ._tools import ensure_strict_schema
 from .errors import (
     APIConnectionError,
     ContextWindowExceededError,
@@ -30,6 +32,7 @@ __all__ = [
     "ENCRYPTED_REASONING",
     "FATAL_STREAM_CODES",
     "drop_unsupported",
+    "ensure_strict_schema",
     "is_retryable",
     "merge_include",
     "normalize_tool_choice",

@@ -237,3 +237,17 @@ def test_chat_message_roles() -> None:
 def test_empty_assistant_text_sends_no_message() -> None:
     _, items = convert_messages([AIMessage(""), AIMessage([])])
     assert items == []
+
+
+def test_a_tool_message_block_of_an_unknown_type_is_sent_as_json_text() -> None:
+    """Like ChatOpenAI: a tool result is serialised, never refused before sending (issue 12 §3)."""
+    call = AIMessage("", tool_calls=[{"name": "lookup", "args": {}, "id": "call_1"}])
+    result = ToolMessage(
+        [{"type": "json", "json": {"temperature": 21}}, {"type": "weird", "value": 1}, "done"],
+        tool_call_id="call_1",
+    )
+    _, items = convert_messages([HumanMessage("weather?"), call, result])
+    output = items[-1]["output"]
+    assert output == (
+        '{"type": "json", "json": {"temperature": 21}}{"type": "weird", "value": 1}done'
+    )

@@ -49,3 +49,50 @@ async def test_create_agent_with_response_format(make_model: Make, shared_emulat
     assert isinstance(report, WeatherReport) and report.city == "Seoul"
     body = shared_emulator.responses_requests[-1].json
     assert body["text"]["format"]["type"] == "json_schema" and body["text"]["format"]["name"] == "WeatherReport"
+
+
+class Forecast(BaseModel):
+    city: str
+    summary: str
+    high_c: int | None = None  # optional: a strict schema must still list it in "required"
+
+
+def test_create_agent_with_a_strict_provider_strategy(make_model: Make, shared_emulator: CodexEmulator) -> None:
+    """ProviderStrategy(strict=True) used to get a 400: the schema was not strict-valid (issue 12 §3)."""
+    from langchain.agents.structured_output import ProviderStrategy
+
+    shared_emulator.clear_requests()
+    agent = create_agent(make_model(), [get_weather], response_format=ProviderStrategy(Forecast, strict=True))
+    state = agent.invoke({"messages": [("user", "What is the weather in Seoul? Use get_weather.")]})
+    assert isinstance(state["structured_response"], Forecast)
+    fmt = shared_emulator.responses_requests[-1].json["text"]["format"]
+    assert fmt["strict"] is True and fmt["schema"]["additionalProperties"] is False
+    assert sorted(fmt["schema"]["required"]) == ["city", "high_c", "summary"]
+    assert all(r.status == 200 for r in shared_emulator.responses_requests)
+
+
+def test_a_strict_chat_completions_response_format_is_made_strict_valid(
+    make_model: Make, shared_emulator: CodexEmulator
+) -> None:
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "Answer",
+            "strict": True,
+            "schema": {
+                "type": "object",
+                "properties": {"answer": {"type": "string"}, "note": {"type": "string"}},
+                "required": ["answer"],
+            },
+        },
+    }
+    shared_emulator.clear_requests()
+    for runnable in (
+        make_model().bind_tools([get_weather], response_format=response_format),
+        make_model().with_structured_output(response_format["json_schema"], strict=True),
+    ):
+        runnable.invoke("Answer in JSON: what is 2 + 2?")
+        fmt = shared_emulator.responses_requests[-1].json["text"]["format"]
+        assert fmt["schema"]["additionalProperties"] is False
+        assert sorted(fmt["schema"]["required"]) == ["answer", "note"]
+    assert all(r.status == 200 for r in shared_emulator.responses_requests)

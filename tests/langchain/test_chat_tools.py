@@ -92,12 +92,13 @@ def test_json_schema_format_from_each_schema_kind() -> None:
         "type": "json_schema",
         "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": True},
     }
-    assert json_schema_format(ready) == {
+    assert json_schema_format(ready) == {  # strict: made strict-valid by the core helper (issue 12 §3)
         "type": "json_schema",
         "name": "x",
-        "schema": {"type": "object"},
+        "schema": {"type": "object", "properties": {}, "required": [], "additionalProperties": False},
         "strict": True,
     }
+    assert json_schema_format(ready["json_schema"]) == json_schema_format(ready)
 
 
 def test_schema_names_are_sanitized() -> None:

@@ -289,3 +289,16 @@ def test_ultra_effort_is_sent_as_max(given: str, sent: str) -> None:
         "effort": sent,
         "summary": "auto",
     }
+
+
+def test_a_strict_dict_response_format_is_made_strict_valid() -> None:
+    """A strict schema without additionalProperties/all-required gets a 400 from the backend (issue 12 §3)."""
+    schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}, "required": ["a"]}
+    for given in (
+        {"type": "json_schema", "name": "x", "strict": True, "schema": schema},
+        {"type": "json_schema", "json_schema": {"name": "x", "strict": True, "schema": schema}},
+    ):
+        fmt = response_format_to_text_format(given)
+        assert fmt["schema"]["additionalProperties"] is False and fmt["schema"]["required"] == ["a", "b"]
+    loose = response_format_to_text_format({"type": "json_schema", "name": "x", "schema": schema})
+    assert loose["schema"] == schema  # not strict: sent as given

@@ -331,11 +331,16 @@ def _tool_output_item(message: ToolMessage, index: int) -> Item:
 
 
 def _tool_output_part(block: str | dict[str, Any], index: int) -> Item:
+    """One tool-output part: text, image and file blocks as input parts; any other block (``json``, a
+    custom type, ...) as its JSON text, like ``ChatOpenAI`` (a tool result is never refused)."""
     if isinstance(block, str):
         return {"type": "input_text", "text": block}
-    part = _user_part(block, index)
+    try:
+        part = _user_part(block, index)
+    except ValueError:
+        part = None
     if part is None:
-        return {"type": "input_text", "text": json.dumps(block, ensure_ascii=False)}
+        return {"type": "input_text", "text": json.dumps(block, ensure_ascii=False, default=str)}
     return part
 
 

@@ -9,6 +9,8 @@ from typing import Any, TypeGuard
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function, convert_to_openai_tool
 
+from oauth_codex.policy import ensure_strict_schema
+
 __all__ = [
     "ToolLike",
     "convert_tool",
@@ -32,7 +34,7 @@ def convert_tool(tool: ToolLike, *, strict: bool | None = None) -> dict[str, Any
         flat = dict(tool)
         if strict is not None:
             flat["strict"] = strict
-        return flat
+        return _strict_valid(flat, "parameters")
     converted = convert_to_openai_tool(tool, strict=strict)
     function = converted.get("function")
     if not isinstance(function, Mapping):
@@ -46,7 +48,14 @@ def convert_tool(tool: ToolLike, *, strict: bool | None = None) -> dict[str, Any
     flat["parameters"] = function.get("parameters") or {"type": "object", "properties": {}}
     if "strict" in function:
         flat["strict"] = function["strict"]
-    return flat
+    return _strict_valid(flat, "parameters")
+
+
+def _strict_valid(spec: dict[str, Any], key: str) -> dict[str, Any]:
+    """``spec`` with ``spec[key]`` made strict-valid when ``spec["strict"]`` (the core's one helper)."""
+    if spec.get("strict") is True and isinstance(spec.get(key), Mapping):
+        spec[key] = ensure_strict_schema(spec[key])
+    return spec
 
 
 def _is_responses_tool(tool: ToolLike) -> TypeGuard[dict[str, Any]]:
@@ -74,19 +83,21 @@ def schema_name(schema: Any) -> str:
 
 def json_schema_format(schema: Any, *, strict: bool | None = None) -> dict[str, Any]:
     """The ``text.format`` for structured output with ``schema`` (pydantic v1/v2, TypedDict, JSON schema,
-    OpenAI tool/function dict, or a ready ``{"type": "json_schema", ...}`` format).
+    OpenAI tool/function dict, a ready ``{"type": "json_schema", ...}`` format, or a Chat-Completions
+    ``json_schema`` object ``{"name", "schema", "strict"}``).
 
     ``strict=True`` makes the schema strict-compatible (every property required, no additional ones).
     """
-    if isinstance(schema, Mapping) and schema.get("type") == "json_schema":
+    named_schema = isinstance(schema, Mapping) and isinstance(schema.get("schema"), Mapping) and "name" in schema
+    if isinstance(schema, Mapping) and (schema.get("type") == "json_schema" or named_schema):
         inner = schema.get("json_schema")
         if isinstance(inner, Mapping):  # Chat-Completions response_format
             fmt: dict[str, Any] = {"type": "json_schema", **inner}
-        else:
-            fmt = dict(schema)
+        else:  # a Responses text.format, or the Chat-Completions {"name", "schema", "strict"} object
+            fmt = {**schema, "type": "json_schema"}
         if strict is not None:
             fmt["strict"] = strict
-        return fmt
+        return _strict_valid(fmt, "schema")
     if strict is None and isinstance(schema, Mapping) and isinstance(schema.get("strict"), bool):
         strict = schema["strict"]
     function = convert_to_openai_function(schema, strict=bool(strict))
@@ -95,7 +106,7 @@ def json_schema_format(schema: Any, *, strict: bool | None = None) -> dict[str, 
     if function.get("description"):
         fmt["description"] = function["description"]
     fmt["strict"] = bool(strict)
-    return fmt
+    return _strict_valid(fmt, "schema")
 
 
 def json_object_format() -> dict[str, Any]:
