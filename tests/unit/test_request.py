@@ -250,7 +250,8 @@ def test_chat_completions_json_schema_is_flattened() -> None:
     fmt = response_format_to_text_format(
         {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": True}}
     )
-    assert fmt == {"type": "json_schema", "name": "x", "schema": {"type": "object"}, "strict": True}
+    strict_object = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
+    assert fmt == {"type": "json_schema", "name": "x", "schema": strict_object, "strict": True}
 
 
 def test_headers() -> None:
