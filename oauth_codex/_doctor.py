@@ -27,7 +27,8 @@ __all__ = ["Check", "DoctorReport", "ModelProbe", "run_doctor"]
 
 Status = Literal["ok", "warn", "fail"]
 PROBE_PROMPT = "Reply with the single word: ok"
-#: event types the emulator sends (SPEC §4.2); anything else on the live wire is reported as drift
+#: event types the emulator sends (docs/protocol.md "Event grammar"); anything else on the live wire is reported as
+#: drift
 KNOWN_EVENTS = frozenset(
     {
         "response.created",

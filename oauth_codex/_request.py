@@ -1,10 +1,10 @@
 """One pure request builder: call arguments + chat-style messages -> headers and Responses body.
 
-The backend's rules (SPEC §2-3) are applied here: ``instructions`` is always a non-empty string (system and
-developer messages are lifted into it), ``input`` is a list of Responses items, ``stream`` is ``true``,
-``store`` must be false (``store=True`` raises ``ValueError``), server ``id`` s never leave the client,
-and ``include`` asks for the reasoning's
-``encrypted_content`` by default (the only way to carry reasoning across turns with ``store: false``).
+The backend's rules (docs/protocol.md "Request" and "Rejected requests") are applied here: ``instructions`` is
+always a non-empty string (system and developer messages are lifted into it), ``input`` is a list of Responses
+items, ``stream`` is ``true``, ``store`` must be false (``store=True`` raises ``ValueError``), server ``id`` s
+never leave the client, and ``include`` asks for the reasoning's ``encrypted_content`` by default (the only
+way to carry reasoning across turns with ``store: false``).
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ def build_headers(
     agent: str | None = None,
     client_version: str | None = None,
 ) -> dict[str, str]:
-    """Request headers per SPEC §2.1 and audit CODEX-2026-12 §1 (``session_id`` = ``prompt_cache_key``).
+    """Request headers per docs/protocol.md "Request headers" and audit CODEX-2026-12 §1 (``session_id`` =
+    ``prompt_cache_key``).
 
     ``client_version`` (opt-in) adds the ``version`` header; pass the matching ``agent``
     (:func:`user_agent` with the same version) so the User-Agent claims the same Codex version.

@@ -1,4 +1,5 @@
-"""The loopback HTTP server that receives the browser's redirect during a login (SPEC §1.1, §1.4).
+"""The loopback HTTP server that receives the browser's redirect during a login (docs/protocol.md "OAuth constants"
+and "Login callback").
 
 It binds ``127.0.0.1`` on the redirect URI's port (``0`` picks a free port, for tests and emulators that
 allow it) and ``::1`` on the same port where the machine has IPv6: a browser may resolve ``localhost`` to

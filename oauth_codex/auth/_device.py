@@ -1,4 +1,5 @@
-"""Device-code login (SPEC §1.9): show a code, the user enters it at ``{issuer}/codex/device``, we poll.
+"""Device-code login (docs/protocol.md "Revocation and device code"): show a code, the user enters it at
+``{issuer}/codex/device``, we poll.
 
 This is the Codex CLI's own protocol, not RFC 8628: ``interval`` is a string, 403/404 while polling mean
 "pending", the code lives about 15 minutes, and the server hands back the PKCE ``code_verifier`` to use in the

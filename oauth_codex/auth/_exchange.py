@@ -1,4 +1,5 @@
-"""The authorization-code exchange (SPEC §1.5) as a flow, shared by the browser, paste and device logins."""
+"""The authorization-code exchange (docs/protocol.md "Code exchange") as a flow, shared by the browser, paste and
+device logins."""
 
 from __future__ import annotations
 

@@ -227,7 +227,7 @@ class FileTokenStore:
         except OSError:
             existing = {}  # e.g. the parent is not a directory: the write below names the problem
         for key, value in existing.items():
-            doc.setdefault(key, value)  # keep keys other tools wrote (SPEC §1.10)
+            doc.setdefault(key, value)  # keep keys other tools wrote (docs/protocol.md "Codex CLI auth.json")
         write_private_file(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
     def delete(self) -> None:

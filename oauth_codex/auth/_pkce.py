@@ -1,4 +1,7 @@
-"""PKCE, state, the authorize URL and callback parsing (SPEC §1.2-§1.4); pure functions, no I/O."""
+"""PKCE, state, the authorize URL and callback parsing; pure functions, no I/O.
+
+See docs/protocol.md "PKCE and state", "Authorize URL" and "Login callback".
+"""
 
 from __future__ import annotations
 
@@ -118,7 +121,7 @@ def _invalid_callback(what: str) -> LoginError:
 
 
 def callback_code(params: Mapping[str, Sequence[str]], expected_state: str) -> str:
-    """Apply SPEC §1.4 to callback query parameters; return the authorization code.
+    """Apply docs/protocol.md "Login callback" to callback query parameters; return the authorization code.
 
     Order: ``state`` first (even on error callbacks; a repeated ``state`` never matches), then ``error``,
     then a missing ``code``. Raises :class:`LoginError` with ``code`` ``state_mismatch``, the server's error

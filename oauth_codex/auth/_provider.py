@@ -6,7 +6,7 @@ tasks and other processes) and starts with a re-read of the store, because anoth
 have rotated the refresh token. The same flow (:meth:`_refresh_flow`) runs under the sync and the async
 driver.
 
-Failure rules (SPEC §1.7): ``refresh_token_reused`` re-reads the store and adopts what another process
+Failure rules (docs/protocol.md "Refresh"): ``refresh_token_reused`` re-reads the store and adopts what another process
 saved, else raises :class:`~oauth_codex.errors.RefreshTokenError`; expired/invalidated/other 401 raise it
 too, and the same dead refresh token is never sent again by this provider. Network errors and 5xx are
 transient: the stored tokens are kept (nothing but :func:`~oauth_codex.auth.logout` deletes a refresh

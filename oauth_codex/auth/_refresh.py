@@ -1,4 +1,4 @@
-"""When to refresh (SPEC §1.8), as pure functions of the tokens and the time."""
+"""When to refresh (docs/protocol.md "When to refresh"), as pure functions of the tokens and the time."""
 
 from __future__ import annotations
 

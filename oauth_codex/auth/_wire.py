@@ -2,7 +2,8 @@
 
 Builders turn config + inputs into an :class:`HttpRequest`; parsers turn an :class:`HttpReply` into
 :class:`~oauth_codex.auth.TokenData` or the right typed error. The sync and async drivers in ``_flow`` only
-send what these build, so both paths share every rule of SPEC §1.5, §1.7 and §1.9.
+send what these build, so both paths share every rule of docs/protocol.md
+"Code exchange", "Refresh" and "Revocation and device code".
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class HttpReply:
 
 
 def auth_headers(config: OAuthConfig) -> dict[str, str]:
-    """``originator`` and ``User-Agent`` headers sent with every auth-server call (SPEC §1.7)."""
+    """``originator`` and ``User-Agent`` headers sent with every auth-server call (docs/protocol.md "Refresh")."""
     return {"originator": config.originator, "User-Agent": user_agent(__version__, config.originator)}
 
 
@@ -85,7 +86,7 @@ def auth_headers(config: OAuthConfig) -> dict[str, str]:
 def code_exchange_request(
     config: OAuthConfig, token_endpoint: str, *, code: str, redirect_uri: str, code_verifier: str
 ) -> HttpRequest:
-    """SPEC §1.5: form-encoded ``authorization_code`` grant."""
+    """docs/protocol.md "Code exchange": form-encoded ``authorization_code`` grant."""
     return HttpRequest(
         "POST",
         token_endpoint,
@@ -101,7 +102,7 @@ def code_exchange_request(
 
 
 def refresh_request(config: OAuthConfig, token_endpoint: str, refresh_token: str) -> HttpRequest:
-    """SPEC §1.7: JSON ``refresh_token`` grant with originator and User-Agent headers."""
+    """docs/protocol.md "Refresh": JSON ``refresh_token`` grant with originator and User-Agent headers."""
     return HttpRequest(
         "POST",
         token_endpoint,
@@ -111,7 +112,8 @@ def refresh_request(config: OAuthConfig, token_endpoint: str, refresh_token: str
 
 
 def revoke_request(config: OAuthConfig, revoke_endpoint: str, tokens: TokenData) -> HttpRequest:
-    """SPEC §1.9: revoke the refresh token (or, without one, the access token). Best effort, 10 s timeout."""
+    """docs/protocol.md "Revocation and device code": revoke the refresh token (or, without one, the access token).
+    Best effort, 10 s timeout."""
     body: dict[str, Any]
     if tokens.refresh_token:
         body = {
@@ -128,7 +130,7 @@ def revoke_request(config: OAuthConfig, revoke_endpoint: str, tokens: TokenData)
 
 
 def error_code(body: Any) -> str | None:
-    """The error code of an auth-server error body (SPEC §1.7), lower-cased.
+    """The error code of an auth-server error body (docs/protocol.md "Refresh"), lower-cased.
 
     Read from ``error`` when it is a string, else ``error.code``, else ``code``.
     """
@@ -169,7 +171,7 @@ def _account_id(id_token: str, access_token: str) -> str | None:
 
 
 def tokens_from_code_reply(reply: HttpReply, *, now: datetime | None = None) -> TokenData:
-    """Tokens from the code-exchange reply (SPEC §1.5); raises :class:`LoginError` otherwise."""
+    """Tokens from the code-exchange reply (docs/protocol.md "Code exchange"); raises :class:`LoginError` otherwise."""
     if reply.status != 200:
         code = error_code(reply.body) or f"http_{reply.status}"
         detail = error_message(reply.body)
@@ -197,7 +199,8 @@ def tokens_from_code_reply(reply: HttpReply, *, now: datetime | None = None) -> 
 
 
 def tokens_from_refresh_reply(old: TokenData, reply: HttpReply, *, now: datetime | None = None) -> TokenData:
-    """``old`` with the fields the refresh reply returned overwritten and ``last_refresh=now`` (SPEC §1.7).
+    """``old`` with the fields the refresh reply returned overwritten and ``last_refresh=now`` (docs/protocol.md
+    "Refresh").
 
     The caller checked ``reply.status == 200``.
     """
@@ -219,7 +222,7 @@ def tokens_from_refresh_reply(old: TokenData, reply: HttpReply, *, now: datetime
 
 
 def refresh_failure(reply: HttpReply) -> RefreshTokenError | ServerError:
-    """Classify a failed refresh (SPEC §1.7).
+    """Classify a failed refresh (docs/protocol.md "Refresh").
 
     :class:`RefreshTokenError` for the permanent cases (the three named codes whatever the status, any
     code with 401); :class:`ServerError` for everything else, which is transient: the stored tokens stay.

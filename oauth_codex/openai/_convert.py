@@ -36,7 +36,8 @@ __all__ = [
     "sse_frame",
 ]
 
-#: parameters the Codex backend answers with "Unsupported parameter" (SPEC §2.2): dropped with a warning
+#: parameters the Codex backend answers with "Unsupported parameter" (docs/protocol.md "Request body"): dropped with
+#: a warning
 REJECTED_PARAMETERS = frozenset(
     {
         "max_output_tokens",

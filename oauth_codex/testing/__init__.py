@@ -9,19 +9,19 @@ and the "Sign in with ChatGPT" auth server and ``/v1`` API of the ``siwc`` route
 ``/oauth/authorize``, ``/oauth/token``, ``/oauth/revoke``, the device-code endpoints, and
 ``POST /backend-api/codex/responses`` / ``GET /backend-api/codex/models`` /
 ``GET /backend-api/wham/usage``, following
-``SPEC.md`` (wire facts) as strictly as the real services. It never makes outbound connections.
+``docs/protocol.md`` (the wire facts) as strictly as the real services. It never makes outbound connections.
 
-Where the SPEC is uncertain, the emulator picks the stricter behaviour (or a switch):
+Where the protocol is uncertain (its "Unconfirmed" section), the emulator picks the stricter behaviour (or a switch):
 
 * ``input`` must be an array (a bare string is [U]); ``instructions`` must be a non-empty string.
-* Unknown top-level parameters get ``Unknown parameter`` (400); the SPEC's forbidden list plus
-  ``presence_penalty`` and ``previous_response_id`` (row 14 reuses row 7) get ``Unsupported parameter``.
-* Every input item carrying an ``id`` (``rs_``, ``msg_``, ``fc_``, ...) gets the row-12 404.
+* Unknown top-level parameters get ``Unknown parameter`` (400); the known forbidden list plus
+  ``presence_penalty`` and ``previous_response_id`` get ``Unsupported parameter``.
+* Every input item carrying an ``id`` (``rs_``, ``msg_``, ``fc_``, ...) gets the replayed-server-id 404.
 * Replayed ``encrypted_content`` must be one this emulator issued (else 400 ``invalid_encrypted_content``);
   it is only emitted when ``include`` has ``reasoning.encrypted_content``. A reasoning summary is streamed
   only when ``reasoning.summary`` asks for one (as in the recorded stream). Replayed items need their
   required fields (``summary`` on reasoning; ``call_id``/``name``/``arguments`` on function calls).
-* Assistant content parts must be ``output_text``/``refusal``, user/developer parts ``input_*`` (row 13).
+* Assistant content parts must be ``output_text``/``refusal``, user/developer parts ``input_*`` (an invalid value).
 * ``reasoning.effort``: ``none`` is rejected on codex models and ``minimal`` on models newer than gpt-5.
 * ``strict: true`` tools and json_schema formats must have every property required and
   ``additionalProperties: false``; a ``json_object`` format needs the word "json" in the input.
@@ -29,16 +29,16 @@ Where the SPEC is uncertain, the emulator picks the stricter behaviour (or a swi
   normally (tolerant: unknown upstream, and the seed README sends it).
 * The ``ChatGPT-Account-ID`` header: a mismatch is 403 ``{"detail": ...}`` (text invented); a missing header
   is tolerated unless ``require_account_id=True``.
-* Revoked access tokens get row 1 (``{"detail": "Unauthorized"}``); expired ones row 2.
+* Revoked access tokens get ``{"detail": "Unauthorized"}``; expired ones ``token_expired``.
 * Refresh-token reuse answers 401 ``refresh_token_reused`` and, only with ``revoke_family_on_reuse=True``,
-  revokes the family ([U], default off as the SPEC says). Unknown refresh tokens get 401 ``token_expired``.
+  revokes the family (unknown upstream, so off by default). Unknown refresh tokens get 401 ``token_expired``.
 * The authorization-code grant must be form-encoded; codes are single use (a failed exchange spends the
   code too) and expire after ``code_ttl`` (600 s). A refresh token is issued only for ``offline_access``.
 * The device poll answers 403 while pending and 400 for unknown, used or expired codes; ``interval`` is
   ``"1"`` by default (the real server says ``"5"``) so tests stay fast.
 * ``GET .../models`` requires a bearer token and returns ``{"models": [{"slug", "display_name", ...}]}``:
   an emulator-invented shape (the real catalog is [U]); ``client_version`` is accepted, not required.
-* Error texts marked [U] in the SPEC (row 3, expired/invalidated refresh, device errors, 403 account
+* Error texts nobody has seen (a body that is not JSON, expired/invalidated refresh, device errors, 403 account
   mismatch, cyber_policy) are invented and say so where they appear.
 """
 

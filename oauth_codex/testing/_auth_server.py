@@ -1,7 +1,8 @@
 """The emulated auth server (``auth.openai.com``): discovery, authorize, token, revoke and device-code login.
 
-Tokens are HS256 JWTs signed with the emulator's secret, carrying the real claim layout (SPEC §1.6) in both
-the id token and the access token; refresh tokens are opaque ``rt_`` strings that rotate on every use.
+Tokens are HS256 JWTs signed with the emulator's secret, carrying the real claim layout
+(docs/protocol.md "Token claims") in both the id token and the access token; refresh tokens are opaque ``rt_``
+strings that rotate on every use.
 """
 
 from __future__ import annotations
@@ -283,7 +284,8 @@ class AuthServer:
                     }
                 },
             )
-        if grant == "authorization_code":  # every code-exchange failure is 400 invalid_grant (SPEC §5)
+        # every code-exchange failure is 400 invalid_grant (docs/protocol.md "Code exchange")
+        if grant == "authorization_code":
             if request.form is None:
                 return _oauth_error(400, "invalid_request", "authorization_code grants must be form-encoded.")
             return self._code_grant(params)

@@ -1,7 +1,8 @@
 """The emulated Codex backend: ``POST /backend-api/codex/responses`` and ``GET /backend-api/codex/models``.
 
-Bearer check (SPEC §3 rows 1-2), account header, HTTP-level faults, body validation (:mod:`._validate`),
-the scripted model (:mod:`._model`), stream faults and the ``x-codex-*`` rate-limit headers.
+Bearer check (docs/protocol.md "Rejected requests": bearer and expiry), account header, HTTP-level faults,
+body validation (:mod:`._validate`), the scripted model (:mod:`._model`), stream faults and the ``x-codex-*``
+rate-limit headers.
 """
 
 from __future__ import annotations
@@ -269,7 +270,7 @@ class Backend:
             exhausted = kind == "usage_limit" and not p.get("scripted")  # a scripted limit sets its window
             headers = self.rate_limit_headers(plan, account.account_id, exhausted=exhausted)
             if kind == "usage_limit":
-                # resets_at is the exhausted window's reset-at header (SPEC §4.7)
+                # resets_at is the exhausted window's reset-at header (docs/protocol.md "HTTP errors")
                 values = dict(headers)
                 window = "primary" if values["x-codex-primary-used-percent"] == "100" else "secondary"
                 error: dict[str, Any] = {

@@ -4,7 +4,7 @@ Modelled on audit CODEX-2026-12 §7 (September 2026):
 
 * ``GET /models?client_version=V`` leaves out models whose ``minimal_client_version`` is newer than ``V``
   and lists hidden ones with their ``visibility`` (the client filters); ``client_version`` is required
-  (a 400 otherwise; SPEC §6 item 15 reports it, the stricter choice); ``x-models-etag`` with
+  (a 400 otherwise; docs/protocol.md "Unconfirmed", the stricter choice); ``x-models-etag`` with
   ``If-None-Match`` gives a 304.
 * ``POST /responses`` answers 400 "The '<m>' model requires a newer version of Codex..." when the client
   *advertises* a Codex version (``version`` header, or a ``codex_cli_rs/<v>`` / ``codex-cli/<v>``

@@ -53,8 +53,8 @@ class CodexEmulator(ServedEmulator):
     (per-plan allow-lists, e.g. ``{"free": FREE_PLAN_MODELS}``), ``email``/``plan_type`` of the account
     that logs in, ``auto_approve`` (``/oauth/authorize`` redirects at once, else shows a consent page),
     token lifetimes, ``revoke_family_on_reuse``, ``require_account_id``, ``official_instructions``
-    (SPEC §3 row 6b), ``clock`` (a ``time.time``-like callable), the SSE shape switches
-    (``completed_output``, ``include_usage``, ``null_usage_details``, ``sequence_numbers``,
+    (docs/protocol.md "Rejected requests": official instructions), ``clock`` (a ``time.time``-like callable),
+    the SSE shape switches (``completed_output``, ``include_usage``, ``null_usage_details``, ``sequence_numbers``,
     ``obfuscation``) and ``usage_percent_step`` (how much ``x-codex-primary-used-percent`` rises per request).
     ``tls=True`` serves HTTPS with a throwaway CA (needs ``trustme``): see :attr:`ca_bundle` and
     :meth:`ssl_context`. :attr:`connections_opened` counts accepted TCP connections.
@@ -443,11 +443,12 @@ class CodexEmulator(ServedEmulator):
             self.settings.models.remove(slug)
 
     def policy_block(self, times: int = 1) -> None:
-        """400 ``cyber_policy`` (SPEC §3 row 15; the text is invented)."""
+        """400 ``cyber_policy`` (docs/protocol.md "Rejected requests": policy block; the text is invented)."""
         self._backend.http_faults.add("policy_block", times)
 
     def unauthorized(self, times: int = 1, code: str | None = "token_expired") -> None:
-        """401 on an otherwise valid token: row 2's ``token_expired`` body, or row 1's when ``code=None``."""
+        """401 on an otherwise valid token: the expired-token ``token_expired`` body, or ``{"detail":
+        "Unauthorized"}`` when ``code=None``."""
         self._backend.http_faults.add("unauthorized", times, code=code)
 
     def slow(self, delay: float, times: int = 1) -> None:
@@ -517,13 +518,14 @@ class CodexEmulator(ServedEmulator):
 
     # ---------------------------------------------------------------------------- tokens and login
     def expire_tokens(self) -> None:
-        """Every access token issued so far now counts as expired (row 2); refresh tokens still work."""
+        """Every access token issued so far now counts as expired (``token_expired``); refresh tokens still work."""
         with self._state.lock:
             for record in self._state.access.values():
                 record.expired = True
 
     def revoke_tokens(self) -> None:
-        """Revoke every token issued so far: access: row 1; refresh: ``refresh_token_invalidated``."""
+        """Revoke every token issued so far: access: ``{"detail": "Unauthorized"}``; refresh:
+        ``refresh_token_invalidated``."""
         with self._state.lock:
             for record in self._state.access.values():
                 record.revoked = True

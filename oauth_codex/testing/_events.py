@@ -1,4 +1,7 @@
-"""SSE events of a turn (SPEC §4.2): created, in_progress, each output item, terminal. Pure functions."""
+"""SSE events of a turn: created, in_progress, each output item, terminal (docs/protocol.md "Event grammar").
+
+Pure functions.
+"""
 
 from __future__ import annotations
 

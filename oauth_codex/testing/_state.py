@@ -183,7 +183,8 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "gpt-6-sol",
     "gpt-6-luna",
 )
-"""SPEC §2.5 slugs minus the retired ``gpt-5.2`` and ``gpt-5.3-codex``, plus the gpt-6 family (audit
+"""The slugs of docs/protocol.md "Model slugs" minus the retired ``gpt-5.2`` and ``gpt-5.3-codex``, plus the gpt-6
+family (audit
 CODEX-2026-12 §7; their metadata, gating and visibility are in :mod:`._catalog`)."""
 
 FREE_PLAN_MODELS: tuple[str, ...] = ("gpt-5.5", "gpt-5.4-mini")

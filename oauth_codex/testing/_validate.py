@@ -1,8 +1,9 @@
-"""Request validation of the emulated backend: SPEC §3, row by row, in table order. Pure functions.
+"""Request validation of the emulated backend: docs/protocol.md "Rejected requests", check by check, in table order.
+Pure functions.
 
 :func:`validate_body` returns ``None`` for a valid body or ``(status, payload)`` with the real (or, where
-the SPEC marks it unknown, an emulator-invented) error body. Rows 1-2 (bearer) live in the backend, rows
-15-16 are fault injections.
+the real text is unknown, an emulator-invented) error body. The bearer checks live in the backend; the
+policy block and the usage limit are fault injections. Each check is named after what it checks.
 """
 
 from __future__ import annotations
@@ -132,17 +133,17 @@ def validate_body(
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return None, detail(400, "Could not parse the request body as JSON.")  # row 3 (text invented)
+        return None, detail(400, "Could not parse the request body as JSON.")  # the real text is unknown
     if not isinstance(body, dict):
         return None, detail(400, "Could not parse the request body as JSON.")
     error = (
-        _row4_to_7(body, official_instructions)
-        or _row8_model(body, allowed_models)
+        _top_level_fields(body, official_instructions)
+        or _model_allowed(body, allowed_models)
         or _input_shape(body)
-        or _row9_system(body)
-        or _rows10_11_pairing(body)
-        or _row12_server_ids(body)
-        or _row13_enums(body)
+        or _no_system_messages(body)
+        or _tool_calls_paired(body)
+        or _no_server_ids(body)
+        or _item_and_option_values(body)
         or _tools_and_format(body)
         or _encrypted(body, verify_encrypted)
     )
@@ -151,7 +152,7 @@ def validate_body(
     return body, None
 
 
-def _row4_to_7(body: dict[str, Any], official: Sequence[str] | None) -> Rejection | None:
+def _top_level_fields(body: dict[str, Any], official: Sequence[str] | None) -> Rejection | None:
     if body.get("stream") is not True:
         return detail(400, "Stream must be set to true")
     if body.get("store") is not False:
@@ -170,7 +171,7 @@ def _row4_to_7(body: dict[str, Any], official: Sequence[str] | None) -> Rejectio
     return None
 
 
-def _row8_model(body: dict[str, Any], allowed: Sequence[str]) -> Rejection | None:
+def _model_allowed(body: dict[str, Any], allowed: Sequence[str]) -> Rejection | None:
     model = body.get("model")
     if not isinstance(model, str) or model not in allowed:
         return detail(400, f"The '{model}' model is not supported when using Codex with a ChatGPT account.")
@@ -193,14 +194,14 @@ def _item_type(item: dict[str, Any]) -> Any:
     return item.get("type", "message" if "role" in item else None)
 
 
-def _row9_system(body: dict[str, Any]) -> Rejection | None:
+def _no_system_messages(body: dict[str, Any]) -> Rejection | None:
     for item in body["input"]:
         if _item_type(item) == "message" and item.get("role") == "system":
             return detail(400, "System messages are not allowed")
     return None
 
 
-def _rows10_11_pairing(body: dict[str, Any]) -> Rejection | None:
+def _tool_calls_paired(body: dict[str, Any]) -> Rejection | None:
     items = body["input"]
     calls = {
         (i.get("call_id"), "custom" if _item_type(i) == "custom_tool_call" else "function")
@@ -229,7 +230,7 @@ def _rows10_11_pairing(body: dict[str, Any]) -> Rejection | None:
     return None
 
 
-def _row12_server_ids(body: dict[str, Any]) -> Rejection | None:
+def _no_server_ids(body: dict[str, Any]) -> Rejection | None:
     for item in body["input"]:
         item_id = item.get("id")
         if item_id is not None:
@@ -242,7 +243,7 @@ def _row12_server_ids(body: dict[str, Any]) -> Rejection | None:
     return None
 
 
-def _row13_enums(body: dict[str, Any]) -> Rejection | None:
+def _item_and_option_values(body: dict[str, Any]) -> Rejection | None:
     for i, item in enumerate(body["input"]):
         kind = _item_type(item)
         if kind not in ITEM_TYPES:
