@@ -32,27 +32,27 @@ def section(title: str) -> str:
     return match.group(1)
 
 
-def test_readme_starts_with_what_a_user_runs() -> None:
-    """A user's install and login come first; the demo runs offline (issue 15, item 14)."""
+def test_readme_starts_with_the_two_setup_commands_and_the_demo() -> None:
+    """A clone's first lines: the install command and the test command CI runs, then the offline demo."""
     first = FENCE.search(README)
     assert first is not None and first.group(1) == "bash"
-    first_commands = commands(first.group(2))
-    assert first_commands[0] == "pip install oauth-codex"
-    assert "oauth-codex login" in first_commands and "oauth-codex demo" in first_commands
-    assert '"oauth-codex[langchain]"' in README[: first.end() + 400]
-    assert '"oauth-codex[llama-index]"' in README[: first.end() + 400]
-
-
-def test_development_section_follows_with_the_ci_commands() -> None:
-    """Right below the user's block: the developer's two commands, exactly what CI runs."""
-    headings = re.findall(r"^## (.+)$", README, re.M)
-    assert headings[0] == "Development"
-    dev = FENCE.search(section("Development"))
-    assert dev is not None and dev.group(1) == "bash"
-    assert commands(dev.group(2)) == ['python -m pip install -e ".[dev]"', "pytest -q"]
+    assert commands(first.group(2)) == ['python -m pip install -e ".[dev]"', "pytest -q", "oauth-codex demo"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert 'python -m pip install -e ".[dev]"' in ci
     assert re.search(r"^pytest -q", ci, re.M)
+
+
+def test_a_users_install_and_login_come_right_after() -> None:
+    """Right below, what a user of the package runs (issue 15, item 14): PyPI install, login, the extras."""
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    assert headings[:2] == ["Install and sign in", "Development"]
+    user = section("Install and sign in")
+    block = FENCE.search(user)
+    assert block is not None and block.group(1) == "bash"
+    user_commands = commands(block.group(2))
+    assert user_commands[0] == "pip install oauth-codex"
+    assert "oauth-codex login" in user_commands and "oauth-codex doctor --live" in user_commands
+    assert '"oauth-codex[langchain]"' in user and '"oauth-codex[llama-index]"' in user
 
 
 def test_every_cli_command_and_flag_is_documented() -> None:
