@@ -145,6 +145,10 @@ def test_unknown_call_arguments_warn_and_are_dropped(make_model: Make, shared_em
     with pytest.warns(UserWarning, match="ignores the call argument 'frequency_penalty'"):
         assert make_model().invoke("hi", frequency_penalty=1).text
     assert "frequency_penalty" not in _last_body(shared_emulator)
+    # per-call Responses options ChatOpenAI takes: a warning, never a TypeError (as the constructor)
+    with pytest.warns(UserWarning, match="ignores the call argument 'service_tier'"):
+        assert make_model().invoke("hi", store=True, service_tier="flex").text
+    assert _last_body(shared_emulator)["store"] is False and "service_tier" not in _last_body(shared_emulator)
 
 
 def test_per_call_include_adds_to_encrypted_reasoning(make_model: Make, shared_emulator: CodexEmulator) -> None:
