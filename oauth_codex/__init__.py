@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from ._accumulate import ResponseAccumulator
     from .client import CodexOAuthLLM
 
+# The error names repeat errors.__all__ on purpose: the public root re-exports them (a test pins both lists).
 __all__ = [
     "APIConnectionError",
     "APIError",

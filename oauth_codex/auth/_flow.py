@@ -70,6 +70,8 @@ def _build(request: HttpRequest) -> dict[str, Any]:
     return kwargs
 
 
+# run_sync and run_async are deliberate twins (duplicates lists them): Python cannot share one body between
+# blocking and awaiting I/O; every decision lives in the flow generators they drive.
 def run_sync(flow: Flow[T], *, client: httpx.Client | None = None, input_func: InputFunc = input) -> T:
     """Drive ``flow`` to completion with blocking I/O (``client`` is used as given, never closed)."""
     own = client is None

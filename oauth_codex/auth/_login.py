@@ -249,6 +249,8 @@ def login(
     return tokens
 
 
+# alogin mirrors login's parameters and steps on purpose (duplicates lists the pair): the flow generators hold
+# the logic; these two only pick the sync or async driver.
 async def alogin(
     config: OAuthConfig | None = None,
     *,

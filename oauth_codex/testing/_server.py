@@ -60,6 +60,8 @@ class RecordedRequest:
         return self.headers.get(name.lower(), default)
 
 
+# The fields repeat RecordedRequest's on purpose: the handlers get this frozen view, the public log a mutable
+# entry whose ``status`` is filled in after the handler ran.
 @dataclass(frozen=True)
 class HttpRequest:
     method: str

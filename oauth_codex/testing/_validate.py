@@ -23,6 +23,8 @@ __all__ = [
 
 Rejection = tuple[int, dict[str, Any]]
 
+#: Deliberately not shared with oauth_codex.openai's REJECTED_PARAMETERS (duplicates lists both): the emulator
+#: states the server's rules on its own, so a client list that drifts from them fails the tests.
 FORBIDDEN_PARAMETERS: tuple[str, ...] = (
     "max_output_tokens",
     "max_completion_tokens",
