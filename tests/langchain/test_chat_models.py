@@ -62,7 +62,7 @@ def test_construction_does_no_io_and_needs_no_login() -> None:
     assert llm.profile is not None and llm.profile["max_input_tokens"] == 272_000
     assert ChatCodexOAuth(model="some-future-model").profile is None
     assert llm._llm_type == "oauth-codex-chat"
-    assert ChatCodexOAuth.is_lc_serializable() is False
+    assert ChatCodexOAuth.is_lc_serializable() is True  # settings only; auth objects are excluded fields
 
 
 def test_api_keys_and_unknown_arguments_are_ignored_with_a_warning() -> None:
@@ -360,3 +360,23 @@ def test_deep_copies_share_the_client_and_auth_objects(make_model: Make) -> None
     assert clone.core_client is core and clone.token_store is llm.token_store
     assert clone.tags == ["a"] and clone.tags is not llm.tags
     assert clone.invoke("hi").text
+
+
+def test_dumpd_round_trips_without_secrets() -> None:
+    """dumpd used to give not_implemented (issue 12 §3); auth objects are excluded, so no secret is written."""
+    from langchain_core.load import dumpd, dumps, loads
+
+    from oauth_codex import StaticTokenProvider
+
+    model = ChatCodexOAuth(
+        model="gpt-5.5",
+        reasoning_effort="low",
+        token_provider=StaticTokenProvider("sk-secret-token"),
+        base_url="http://127.0.0.1:9/backend-api/codex",
+    )
+    assert dumpd(model)["type"] == "constructor"
+    text = dumps(model)
+    assert "sk-secret-token" not in text and "token_provider" not in text
+    copy = loads(text, valid_namespaces=["langchain_oauth_codex"], allowed_objects=[ChatCodexOAuth])
+    assert isinstance(copy, ChatCodexOAuth)
+    assert (copy.model_name, copy.reasoning_effort, copy.base_url) == ("gpt-5.5", "low", model.base_url)

@@ -69,8 +69,9 @@ class TestChatCodexOAuthUnit(ChatModelUnitTests):
         return True
 
     @pytest.mark.xfail(
-        reason="ChatCodexOAuth holds auth objects (token store/provider, core client) and is not "
-        "LangChain-serializable (is_lc_serializable() is False)",
+        reason="dumpd works (test_chat_models.py::test_dumpd_round_trips_without_secrets), but langchain-core "
+        "1.8's load() only rebuilds classes of its partner allowlist unless allowed_objects='all' is passed, "
+        "which the standard test does not",
         run=False,
     )
     def test_serdes(self, *args: Any) -> None:

@@ -286,8 +286,11 @@ class ChatCodexOAuth(BaseChatModel):
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
-        """``False``: the model holds auth objects (token stores, providers, clients) that don't serialize."""
-        return False
+        """``True``: ``dumpd``/``dumps`` keep the settings (model, reasoning, base URL, ...); auth objects,
+        clients and token stores are excluded fields and never serialised, so no secret is written.
+        ``loads(text, valid_namespaces=["langchain_oauth_codex"], allowed_objects=[ChatCodexOAuth])``
+        rebuilds it; the copy signs in with the default login."""
+        return True
 
     @property
     def model(self) -> str:
