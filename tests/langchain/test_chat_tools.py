@@ -105,3 +105,33 @@ def test_schema_names_are_sanitized() -> None:
     assert schema_name({"title": "My Schema (v2)!"}) == "My_Schema_v2"
     assert schema_name({}) == "output"
     assert len(schema_name({"title": "x" * 100})) == 64
+
+
+def test_parallel_tool_calls_default_comes_from_the_model_catalog(codex_emulator: Any) -> None:
+    """Off unless asked, except when the catalog says the model supports parallel calls (issue 12 §3)."""
+    from langchain_oauth_codex import ChatCodexOAuth
+
+    from oauth_codex import MemoryTokenStore
+
+    def model() -> ChatCodexOAuth:
+        return ChatCodexOAuth(
+            model="gpt-5.5",
+            base_url=codex_emulator.base_url,
+            oauth_config=codex_emulator.oauth_config(),
+            token_store=MemoryTokenStore(codex_emulator.login_tokens()),
+            interactive=False,
+        )
+
+    def sent(llm: ChatCodexOAuth, **bind: Any) -> Any:
+        llm.bind_tools([GetWeather], **bind).invoke("weather in Paris?")
+        return codex_emulator.responses_requests[-1].json["parallel_tool_calls"]
+
+    plain = model()
+    assert sent(plain) is False  # catalog unknown: the backend's default
+    codex_emulator.update_model("gpt-5.5", supports_parallel_tool_calls=True)
+    catalog = model()
+    catalog.core_client.list_models()  # the catalog is now known
+    assert sent(catalog) is True
+    assert sent(catalog, parallel_tool_calls=False) is False  # an explicit choice wins
+    plain.close()
+    catalog.close()

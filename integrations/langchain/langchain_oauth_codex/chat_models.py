@@ -157,7 +157,8 @@ class ChatCodexOAuth(BaseChatModel):
     """Output verbosity (``text.verbosity``)."""
 
     parallel_tool_calls: bool | None = None
-    """Allow several tool calls in one turn (default: the backend's default, off)."""
+    """Allow several tool calls in one turn (default: the model catalog's ``supports_parallel_tool_calls``
+    when the catalog is known, else off, the backend's default; ``ChatOpenAI`` leaves it to the API)."""
 
     prompt_cache_key: str | None = None
     """Cache key for prompt caching (default: one per client instance)."""
@@ -403,13 +404,17 @@ class ChatCodexOAuth(BaseChatModel):
         )
         tools = kwargs.get("tools")
         parallel = kwargs.get("parallel_tool_calls")
+        if parallel is None:
+            parallel = self.parallel_tool_calls
+        if parallel is None and tools:
+            parallel = self._catalog_parallel_tool_calls(model)
         request: dict[str, Any] = {
             "model": model,
             "messages": items,
             "instructions": kwargs.get("instructions") or lifted or self.instructions,
             "tools": [convert_tool(tool) for tool in tools] if tools else None,
             "tool_choice": normalize_tool_choice(kwargs.get("tool_choice")),
-            "parallel_tool_calls": self.parallel_tool_calls if parallel is None else parallel,
+            "parallel_tool_calls": parallel,
             "response_format": kwargs.get("response_format"),
             "reasoning": self._reasoning(kwargs.get("reasoning"), kwargs.get("reasoning_effort")),
             "text": text or None,
@@ -418,6 +423,12 @@ class ChatCodexOAuth(BaseChatModel):
             "raw_events": True,
         }
         return model, request
+
+    def _catalog_parallel_tool_calls(self, model: str) -> bool | None:
+        """The model catalog's ``supports_parallel_tool_calls`` when the catalog is known (no request)."""
+        info = self.core_client.cached_model_info(model)
+        flag = info.raw.get("supports_parallel_tool_calls") if info is not None else None
+        return flag if isinstance(flag, bool) else None
 
     def _reasoning(self, reasoning: Mapping[str, Any] | None, effort: str | None) -> dict[str, Any] | None:
         merged: dict[str, Any] = dict(self.reasoning or {})
