@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._transport import classify_failure
+from ._failures import classify_failure
 from .errors import StreamError
 from .types import FinishReason, GenerateResult, RateLimits, StreamEvent, ToolCall, Usage
 

@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 
 from ._accumulate import ResponseAccumulator, make_stream_event
+from ._failures import backoff_delay, classify, parse_retry_after, should_retry
 from ._sse import SSEDecoder
-from ._transport import backoff_delay, classify, parse_retry_after, should_retry
 from .errors import (
     APIConnectionError,
     APITimeoutError,

@@ -259,8 +259,8 @@ def _probe_live(llm: CodexOAuthLLM, report: DoctorReport) -> None:
 def _probe_model(llm: CodexOAuthLLM, slug: str, report: DoctorReport) -> ModelProbe:
     """One tiny streamed request on the real wire: status, time to first token, drift notes."""
     from ._call import Mode
+    from ._failures import classify
     from ._sse import SSEDecoder
-    from ._transport import classify
     from .errors import BlockedError, CodexError, ModelNotSupportedError, UsageLimitError
 
     call = llm._prepare("generate_stream", Mode.RAW, PROBE_PROMPT, {"model": slug})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._transport import classify, parse_body
+from ._failures import classify, parse_body
 from .errors import (
     MANAGE_USAGE_URL,
     APIError,

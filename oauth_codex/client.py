@@ -943,7 +943,7 @@ class CodexOAuthLLM:
     def _usage_answer(self, resp: httpx.Response) -> UsageSnapshot:
         self._note_rate_limits(resp.headers)
         if resp.status_code != 200:
-            from ._transport import classify
+            from ._failures import classify
 
             return self._usage_fallback(classify(resp.status_code, resp.content, resp.headers))
         try:
@@ -1047,7 +1047,7 @@ class CodexOAuthLLM:
 
     def _take_catalog(self, token: AccessToken, resp: httpx.Response, cached: CachedCatalog | None) -> CachedCatalog:
         """A ``/models`` answer -> the catalog to use (saved to the cache), or the mapped error."""
-        from ._transport import classify
+        from ._failures import classify
 
         self._note_rate_limits(resp.headers)
         etag = resp.headers.get("x-models-etag")

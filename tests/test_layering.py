@@ -74,7 +74,7 @@ PURE = {
     "oauth_codex._siwc_request",
     "oauth_codex._sse",
     "oauth_codex._tools",
-    "oauth_codex._transport",
+    "oauth_codex._failures",
     "oauth_codex.policy",
 }
 PURE_DEPENDENCIES = {"oauth_codex.errors", "oauth_codex.types", "oauth_codex._version", "oauth_codex.auth._tokens"}

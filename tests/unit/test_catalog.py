@@ -21,7 +21,7 @@ from oauth_codex._catalog import (
     wire_effort,
 )
 from oauth_codex._catalog_cache import CachedCatalog, cache_file, load_cache, save_cache
-from oauth_codex._transport import classify
+from oauth_codex._failures import classify
 
 FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "codex_catalog_and_drift_2026.json").read_text())
 

@@ -25,7 +25,7 @@ from oauth_codex import (
     StreamError,
     UsageLimitError,
 )
-from oauth_codex._transport import (
+from oauth_codex._failures import (
     backoff_delay,
     classify,
     classify_failure,

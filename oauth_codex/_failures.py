@@ -1,4 +1,7 @@
-"""Error classification and the retry policy (pure: no I/O; the client's sync and async loops use these).
+"""What a failed answer means: which error it is and whether to retry it (pure: no I/O).
+
+The client's sync and async loops (through :class:`~oauth_codex._call.CallState`) and the other clients of the
+core use these; nothing here sends anything.
 
 * :func:`classify` maps an HTTP error response (status, body, headers) to the exception tree.
 * :func:`classify_failure` maps a terminal ``response.failed`` / ``error`` event to a :class:`StreamError`.
