@@ -256,3 +256,4 @@ def test_collect_text_gathers_the_answer_into_one_chunk() -> None:
     chunks = [converter.convert(_event(e)) for e in TEXT_STREAM]
     assert all(c is None or not c.message.content for c in chunks)
     assert converter.text_chunk().message.content == "Hello!"
+

@@ -380,3 +380,26 @@ def test_dumpd_round_trips_without_secrets() -> None:
     copy = loads(text, valid_namespaces=["langchain_oauth_codex"], allowed_objects=[ChatCodexOAuth])
     assert isinstance(copy, ChatCodexOAuth)
     assert (copy.model_name, copy.reasoning_effort, copy.base_url) == ("gpt-5.5", "low", model.base_url)
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+def test_output_version_responses_v1_gives_responses_blocks(mode: str, make_model: Make) -> None:
+    """output_version="responses/v1" used to leave content a plain string (issue 12 §3)."""
+    llm = make_model(model="gpt-5.5", output_version="responses/v1", reasoning={"effort": "low"})
+    if mode == "invoke":
+        message: Any = llm.invoke("hi")
+    else:
+        message = None
+        for chunk in llm.stream("hi"):
+            message = chunk if message is None else message + chunk
+    kinds = [block["type"] for block in message.content]
+    assert kinds == ["reasoning", "text"]
+    assert message.content[1]["text"] == message.text == 'Emulator reply to: "hi"'
+    assert message.content[0]["summary"][0]["type"] == "summary_text" and message.content[0]["summary"][0]["text"]
+    assert message.additional_kwargs["reasoning_items"]  # replay data kept
+
+
+def test_output_version_v1_gives_standard_blocks(make_model: Make) -> None:
+    message = make_model(model="gpt-5.5", output_version="v1", reasoning={"effort": "low"}).invoke("hi")
+    assert [block["type"] for block in message.content] == ["reasoning", "text"]
+    assert message.text == 'Emulator reply to: "hi"'

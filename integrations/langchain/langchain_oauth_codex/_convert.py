@@ -596,3 +596,33 @@ def _kwargs_chunk(additional_kwargs: dict[str, Any]) -> ChatGenerationChunk:
 def _tool_chunk(name: str | None, call_id: str | None, args: str, index: int) -> ChatGenerationChunk:
     chunk = tool_call_chunk(name=name, args=args, id=call_id, index=index)
     return ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[chunk]))
+
+
+_REASONING_BLOCK = 0
+_TEXT_BLOCK = 1
+
+
+def to_responses_v1(chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+    """``chunk`` in the ``output_version="responses/v1"`` shape: content is a list of Responses-style blocks.
+
+    Text becomes ``{"type": "text", "text", "annotations": []}`` and reasoning summaries
+    ``{"type": "reasoning", "summary": [{"type": "summary_text", "text"}]}``; each block kind keeps one
+    ``index`` so merged chunks concatenate (reasoning first, then text). Tool calls stay in ``tool_calls``
+    and the v0 ``additional_kwargs`` are kept for replay.
+    """
+    message = chunk.message
+    blocks: list[str | dict[str, Any]] = []
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if isinstance(reasoning, str) and reasoning:
+        summary = [{"type": "summary_text", "text": reasoning, "index": 0}]
+        blocks.append({"type": "reasoning", "summary": summary, "index": _REASONING_BLOCK})
+    if isinstance(message.content, str) and message.content:
+        blocks.append({"type": "text", "text": message.content, "annotations": [], "index": _TEXT_BLOCK})
+    if not isinstance(message.content, str):
+        return chunk
+    return _with_content(chunk, blocks)
+
+
+def _with_content(chunk: ChatGenerationChunk, content: list[str | dict[str, Any]]) -> ChatGenerationChunk:
+    message = chunk.message.model_copy(update={"content": content})
+    return ChatGenerationChunk(message=message, generation_info=chunk.generation_info)

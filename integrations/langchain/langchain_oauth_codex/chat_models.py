@@ -43,7 +43,7 @@ from oauth_codex.auth import validate_profile_name
 from oauth_codex.client import DEFAULT_MODEL
 from oauth_codex.policy import drop_unsupported, merge_include, normalize_tool_choice
 
-from ._convert import MODEL_PROVIDER, StreamConverter, convert_messages
+from ._convert import MODEL_PROVIDER, StreamConverter, convert_messages, to_responses_v1
 from ._errors import translate_error
 from ._profiles import get_model_profile
 from ._structured import RefusalAwareJsonParser, RefusalAwarePydanticParser
@@ -460,6 +460,7 @@ class ChatCodexOAuth(BaseChatModel):
                     chunk = converter.convert(event)
                     if chunk is None:
                         continue
+                    chunk = self._shape(chunk)
                     if run_manager is not None:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -486,6 +487,7 @@ class ChatCodexOAuth(BaseChatModel):
                     chunk = converter.convert(event)
                     if chunk is None:
                         continue
+                    chunk = self._shape(chunk)
                     if run_manager is not None:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
@@ -517,7 +519,7 @@ class ChatCodexOAuth(BaseChatModel):
                     chunks.append(chunk)
         except CodexError as exc:
             raise translate_error(exc) from exc
-        return generate_from_stream(iter([converter.text_chunk(), *chunks]))
+        return self._collected(converter, chunks)
 
     async def _agenerate(
         self,
@@ -540,7 +542,19 @@ class ChatCodexOAuth(BaseChatModel):
                     chunks.append(chunk)
         except CodexError as exc:
             raise translate_error(exc) from exc
-        return generate_from_stream(iter([converter.text_chunk(), *chunks]))
+        return self._collected(converter, chunks)
+
+    def _collected(self, converter: StreamConverter, chunks: list[ChatGenerationChunk]) -> ChatResult:
+        """The result of a collected (not streamed) call; content blocks in output order."""
+        result = generate_from_stream(iter([self._shape(c) for c in (converter.text_chunk(), *chunks)]))
+        message = result.generations[0].message
+        if isinstance(message.content, list):
+            message.content = sorted(message.content, key=lambda b: b.get("index", 0) if isinstance(b, dict) else 0)
+        return result
+
+    def _shape(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+        """``output_version="responses/v1"``: Responses-style content blocks (``"v1"`` is done by LangChain)."""
+        return to_responses_v1(chunk) if self.output_version == "responses/v1" else chunk
 
     # ------------------------------------------------------------------------------ tools & structure
 
