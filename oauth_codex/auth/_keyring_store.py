@@ -202,11 +202,17 @@ class KeyringTokenStore:
             return ""  # torn read: a save is in progress
         return text
 
-    def load(self) -> TokenData | None:
-        """The stored tokens, or ``None``; raises :class:`KeyringUnavailableError` when the keyring fails."""
+    def load_text(self) -> str | None:
+        """The stored document as text (chunks joined; ``""`` after two torn reads), or ``None`` when nothing is
+        stored; the SIWC store keeps its secrets this way."""
         text = self._read_document()
         if text == "":
             text = self._read_document()  # one retry after a torn read
+        return text
+
+    def load(self) -> TokenData | None:
+        """The stored tokens, or ``None``; raises :class:`KeyringUnavailableError` when the keyring fails."""
+        text = self.load_text()
         if text is None:
             return None
         try:
@@ -230,7 +236,10 @@ class KeyringTokenStore:
 
     def save(self, tokens: TokenData) -> None:
         """Store ``tokens`` (chunked when long); raises :class:`KeyringUnavailableError` on failure."""
-        text = dumps_document(tokens, pretty=False)
+        self.save_text(dumps_document(tokens, pretty=False))
+
+    def save_text(self, text: str) -> None:
+        """Store a document given as text (chunked when long); raises :class:`KeyringUnavailableError`."""
         old = self._old_generation()
         if len(text) <= CHUNK_CHARS:
             self._set(self.username, text)

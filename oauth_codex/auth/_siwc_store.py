@@ -1,10 +1,15 @@
-"""SIWC records on disk (SIWC.md §6, §14.1), kept apart from the Codex route's login.
+"""SIWC records (SIWC.md §6, §14.1), kept apart from the Codex route's login.
 
 ``<home>/siwc/host.json`` holds this installation's ``ext_agent_host_id`` (not secret; made once, never
 copied). ``<home>/siwc/profiles/<name>.json`` holds one account registration: the issued client id, the
 verified identity and, while signed in, the tokens. Files are written atomically with mode 0600; the
 refresh lock of a profile is ``<name>.json.lock`` beside it. Signing out clears the tokens and keeps the
 registration, so the next sign-in reuses the issued client id.
+
+Keyring first, like the Codex route (``CODEX_OAUTH_STORAGE``): in ``auto`` and ``keyring`` mode the three
+tokens go to the system keyring (service ``oauth-codex-siwc``, username = profile) and the file keeps the
+rest with ``"secrets": "keyring"``; ``auto`` falls back to keeping them in the file when the keyring is missing,
+locked or failing; ``file`` never uses the keyring.
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import TokenStoreError
 from ._file_store import write_private_file
+from ._log import get_logger
 from ._siwc_wire import PLAN_SCOPE, SiwcConfig
 
 __all__ = ["SiwcCredentials", "SiwcStore"]
 
+log = get_logger(__name__)
+KEYRING_SERVICE = "oauth-codex-siwc"
+_SECRETS = ("access_token", "refresh_token", "id_token")
+StorageMode = Literal["auto", "keyring", "file"]
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 Status = Literal["registering", "connected", "disconnected", "reauth_required"]
 RefreshState = Literal["ok", "in_flight", "uncertain", "pending_verification"]
@@ -80,11 +90,30 @@ def _now_iso() -> str:
 class SiwcStore:
     """The SIWC files of one ``home`` (``<home>/siwc``); one record per profile name."""
 
-    def __init__(self, config: SiwcConfig | None = None, *, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: SiwcConfig | None = None,
+        *,
+        root: Path | None = None,
+        storage: StorageMode | None = None,
+        keyring_backend: Any = None,
+    ) -> None:
+        import os
+
         self.root = root if root is not None else (config or SiwcConfig.from_env()).siwc_dir
+        chosen = storage or os.environ.get("CODEX_OAUTH_STORAGE", "").strip().lower() or "auto"
+        if chosen not in ("auto", "keyring", "file"):
+            chosen = "auto"  # OAuthConfig reports a bad CODEX_OAUTH_STORAGE; never lose a login over it here
+        self.storage: StorageMode = chosen  # type: ignore[assignment]
+        self._backend = keyring_backend
 
     def __repr__(self) -> str:
-        return f"SiwcStore(root={str(self.root)!r})"
+        return f"SiwcStore(root={str(self.root)!r}, storage={self.storage!r})"
+
+    def _keyring(self, name: str) -> Any:
+        from ._keyring_store import KeyringTokenStore
+
+        return KeyringTokenStore(KEYRING_SERVICE, name, backend=self._backend)
 
     # -- host id ---------------------------------------------------------------------------------------
     @property
@@ -127,17 +156,47 @@ class SiwcStore:
         except OSError as exc:
             raise TokenStoreError(f"Cannot read {path} ({exc.strerror}).", path=str(path)) from None
         try:
-            return SiwcCredentials.model_validate(json.loads(text))
+            doc = json.loads(text)
+            if isinstance(doc, dict) and doc.get("secrets") == "keyring":
+                doc.update(self._keyring_secrets(name))
+            return SiwcCredentials.model_validate(doc)
         except (ValueError, ValidationError):
             raise TokenStoreError(
                 f"The SIWC login file {path} is corrupt; run `oauth-codex login --route siwc` to replace it.",
                 path=str(path),
             ) from None
 
+    def _keyring_secrets(self, name: str) -> dict[str, Any]:
+        text = self._keyring(name).load_text()  # KeyringUnavailableError (a TokenStoreError) when it fails
+        secrets = json.loads(text) if text else None
+        if not isinstance(secrets, dict):
+            raise TokenStoreError(
+                f"The keyring entry of the SIWC profile {name!r} is missing or corrupt; run `oauth-codex login "
+                "--route siwc` again.",
+            )
+        return {key: secrets.get(key) for key in _SECRETS}
+
     def save(self, name: str, record: SiwcCredentials) -> SiwcCredentials:
         """Write ``record`` atomically (0600), stamping ``saved_at``; returns what was written."""
+        from ._keyring_store import KeyringUnavailableError
+
         record = record.model_copy(update={"saved_at": _now_iso()})
         doc: dict[str, Any] = record.model_dump()
+        doc["secrets"] = "file"
+        if self.storage != "file" and any(doc[key] for key in _SECRETS):
+            try:
+                self._keyring(name).save_text(json.dumps({key: doc[key] for key in _SECRETS}))
+            except KeyringUnavailableError as exc:
+                if self.storage == "keyring":
+                    raise
+                log.debug("SIWC tokens kept in the 0600 file: the keyring is unavailable (%s)", exc.reason)
+            else:
+                doc.update({key: None for key in _SECRETS}, secrets="keyring")
+        elif self.storage != "file":
+            try:
+                self._keyring(name).delete()  # signed out: no token may stay behind in the keyring either
+            except KeyringUnavailableError:
+                pass
         write_private_file(self.path(name), json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return record
 
@@ -149,4 +208,11 @@ class SiwcStore:
             return []
 
     def delete(self, name: str) -> None:
+        from ._keyring_store import KeyringUnavailableError
+
         self.path(name).unlink(missing_ok=True)
+        if self.storage != "file":
+            try:
+                self._keyring(name).delete()
+            except KeyringUnavailableError:
+                pass
