@@ -2,8 +2,7 @@
 
 Offline: the profile's SIWC sign-in, plan usage, token state. ``--live`` also reads the discovery document and
 the JWKS, lists ``/v1/models`` and sends one tiny request per listed model, and records what the first live run
-should settle (SIWC.md §20: discovery fields, the catalog's row fields, an empty ``completed.output``, a missing
-``Content-Type``) as drift notes. Same report and table as the Codex route's doctor.
+should settle (SIWC.md §20: discovery fields, the catalog's row fields) as drift notes. Same report and table as the Codex route's doctor.
 """
 
 from __future__ import annotations
@@ -88,6 +87,8 @@ def _probe(config: SiwcConfig, report: DoctorReport) -> None:
             )
         )
         for info in models:
+            if info.visibility != "list":
+                continue
             missing = [f for f in _ROW_FIELDS if f not in info.raw]
             if missing:
                 report.drift.append(f"/v1/models row {info.slug!r} lacks {', '.join(missing)}")
@@ -111,8 +112,4 @@ def _probe_model(llm: CodexOAuthLLM, slug: str, report: DoctorReport) -> ModelPr
         return ModelProbe(slug, "usage_limit", detail=exc.message)
     except CodexError as exc:
         return ModelProbe(slug, "error", detail=f"{type(exc).__name__}: {exc}")
-    completed = next((e for e in events if e.type == "response.completed"), None)
-    raw_output = completed.raw.get("response", {}).get("output") if completed is not None else None
-    if raw_output:
-        report.drift.append(f"{slug}: response.completed carried its output (the emulator sends [] by default)")
     return ModelProbe(slug, "ok", ttft_ms=first, detail=f"{len(events)} events")
