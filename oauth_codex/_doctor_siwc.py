@@ -2,7 +2,8 @@
 
 Offline: the profile's SIWC sign-in, plan usage, token state. ``--live`` also reads the discovery document and
 the JWKS, lists ``/v1/models`` and sends one tiny request per listed model, and records what the first live run
-should settle (SIWC.md §20: discovery fields, the catalog's row fields) as drift notes. Same report and table as the Codex route's doctor.
+should settle (SIWC.md §20: discovery fields, the catalog's row fields) as drift notes. Same report and table
+as the Codex route's doctor.
 """
 
 from __future__ import annotations
