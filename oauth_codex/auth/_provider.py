@@ -20,21 +20,24 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
 from ..errors import APIConnectionError, AuthError, NotAuthenticatedError, RefreshTokenError, TokenStoreError
 from ._config import OAuthConfig
-from ._discovery import Endpoints, resolve_endpoints
 from ._env import is_interactive
-from ._flow import Flow, Http, run_async, run_sync
 from ._locks import RefreshLock, lock_path_for
 from ._log import get_logger
 from ._profiles import login_command, with_profile
 from ._refresh import DEFAULT_SKEW_SECONDS, needs_refresh, still_valid
 from ._tokens import AccessToken, TokenData, TokenStore
-from ._wire import refresh_failure, refresh_request, tokens_from_refresh_reply
+
+if TYPE_CHECKING:
+    # The refresh machinery (discovery, wire formats, the flow driver) loads on the first refresh: a process
+    # whose stored login is fresh never needs it (first-call latency).
+    from ._discovery import Endpoints
+    from ._flow import Flow
 
 __all__ = ["OAuthTokenProvider"]
 
@@ -179,6 +182,8 @@ class OAuthTokenProvider:
             )
 
     def _endpoints_flow(self) -> Flow[Endpoints]:
+        from ._discovery import resolve_endpoints
+
         if self._endpoints is None:
             self._endpoints = yield from resolve_endpoints(self.config, purpose="refresh")
         return self._endpoints
@@ -186,6 +191,9 @@ class OAuthTokenProvider:
     # -- the refresh, written once ---------------------------------------------------------------------
     def _refresh_flow(self, reason: Reason, rejected: str | None) -> Flow[TokenData]:
         """Runs with the refresh lock held: re-read, decide, refresh, save."""
+        from ._flow import Http
+        from ._wire import refresh_failure, refresh_request, tokens_from_refresh_reply
+
         stored = self._load()
         current = stored if stored is not None else self._tokens
         if current is None:
@@ -264,6 +272,8 @@ class OAuthTokenProvider:
                 fresh = self._fresh_cached(rejected) or self._stored_fresh(reason)
                 if fresh is not None:
                     return fresh
+            from ._flow import run_sync
+
             try:
                 with self._lock.hold_file():
                     self._tokens = run_sync(self._refresh_flow(reason, rejected), client=self._http_client)
@@ -278,6 +288,8 @@ class OAuthTokenProvider:
             fresh = self._fresh_cached(rejected) or self._stored_fresh(reason)
             if fresh is not None:
                 return fresh
+            from ._flow import run_async
+
             try:
                 async with self._lock.ahold_file():
                     flow = self._refresh_flow(reason, rejected)

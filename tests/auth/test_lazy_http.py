@@ -69,3 +69,27 @@ def test_valid_stored_login_takes_no_file_lock(codex_emulator: CodexEmulator, tm
     assert expiring.get_token().token
     assert store.lock_path.exists()  # a refresh still runs under the lock
     assert codex_emulator.grant_counts.get("refresh_token") == 1
+
+
+def test_a_fresh_stored_login_loads_no_refresh_machinery(codex_emulator: CodexEmulator, tmp_path: Any) -> None:
+    """Discovery, the wire formats and the flow driver load on the first refresh, not on the first call."""
+    import json
+    import subprocess
+    import sys
+
+    from oauth_codex.auth import FileTokenStore
+
+    path = tmp_path / "home" / "auth.json"
+    FileTokenStore(path).save(codex_emulator.login_tokens())
+    code = (
+        "import json, sys\n"
+        "from oauth_codex.auth import FileTokenStore, OAuthTokenProvider\n"
+        "from oauth_codex.auth._config import OAuthConfig\n"
+        f"provider = OAuthTokenProvider(FileTokenStore({str(path)!r}), OAuthConfig(), interactive=False)\n"
+        "assert provider.get_token().token\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('oauth_codex.auth.'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(json.loads(out.stdout))
+    assert not loaded & {"oauth_codex.auth._flow", "oauth_codex.auth._wire", "oauth_codex.auth._discovery"}
+    assert "oauth_codex.auth._provider" in loaded
