@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import httpx2
@@ -11,6 +11,7 @@ import openai
 from ..auth._config import OAuthConfig
 from ..auth._tokens import TokenProvider, TokenStore
 from ..client import DEFAULT_TIMEOUT, CodexOAuthLLM
+from ._errors import StatusErrorFactory
 from ._transport import AsyncCodexTransport, CodexTransport
 
 __all__ = ["AsyncOpenAI", "OpenAI"]
@@ -22,18 +23,24 @@ API_KEY_PLACEHOLDER = "chatgpt-oauth"
 class _HTTPClient(httpx2.Client):
     """The SDK's HTTP client, marked so that ``client.copy()`` / ``with_options()`` reuse its transport."""
 
-    def __init__(self, transport: CodexTransport) -> None:
-        super().__init__(transport=transport)
-        self.codex_transport = transport
+    def __init__(self, llm: CodexOAuthLLM, *, status_error: StatusErrorFactory, owns_llm: bool) -> None:
+        self.codex_transport = CodexTransport(llm, status_error=status_error, owns_llm=owns_llm)
+        super().__init__(transport=self.codex_transport)
 
 
 class _AsyncHTTPClient(httpx2.AsyncClient):
-    def __init__(self, transport: AsyncCodexTransport) -> None:
-        super().__init__(transport=transport)
-        self.codex_transport = transport
+    def __init__(self, llm: CodexOAuthLLM, *, status_error: StatusErrorFactory, owns_llm: bool) -> None:
+        self.codex_transport = AsyncCodexTransport(llm, status_error=status_error, owns_llm=owns_llm)
+        super().__init__(transport=self.codex_transport)
 
 
-def _core(
+_HTTP = TypeVar("_HTTP", _HTTPClient, _AsyncHTTPClient)
+
+
+def _sdk_http_client(
+    given: httpx2.Client | httpx2.AsyncClient | None,
+    kind: type[_HTTP],
+    status_error: StatusErrorFactory,
     llm: CodexOAuthLLM | None,
     *,
     base_url: str | httpx2.URL | None,
@@ -44,10 +51,21 @@ def _core(
     instructions: str | None,
     max_retries: int,
     timeout: float | httpx.Timeout,
-) -> tuple[CodexOAuthLLM, bool]:
-    """The core client carrying the login, and whether this SDK client owns (and closes) it."""
+) -> _HTTP:
+    """The SDK client's ``http_client``, shared by :class:`OpenAI` and :class:`AsyncOpenAI`.
+
+    The one ``copy()`` / ``with_options()`` hand back (same transport, same login), else a new one on the core
+    client carrying the login: ``llm``, or one built from the options and owned (closed) by this SDK client.
+    """
+    if isinstance(given, kind):  # copy() / with_options(): same transport, same login
+        return given
+    if given is not None:
+        raise TypeError(
+            "oauth_codex.openai builds its own http_client (its transport carries the ChatGPT login); to tune "
+            "connections pass llm=CodexOAuthLLM(http_client=httpx.Client(...), async_http_client=...) instead."
+        )
     if llm is not None:
-        given = {
+        login = {
             "base_url": base_url,
             "token_store": token_store,
             "token_provider": token_provider,
@@ -55,13 +73,13 @@ def _core(
             "oauth_config": oauth_config,
             "instructions": instructions,
         }
-        named = [name for name, value in given.items() if value is not None]
+        named = [name for name, value in login.items() if value is not None]
         if named:
             raise ValueError(
                 f"pass either llm= or {', '.join(named)}: the CodexOAuthLLM given as llm= already carries its "
                 "login and settings."
             )
-        return llm, False
+        return kind(llm, status_error=status_error, owns_llm=False)
     core = CodexOAuthLLM(
         base_url=str(base_url) if base_url is not None else None,
         token_store=token_store,
@@ -72,14 +90,7 @@ def _core(
         max_retries=max_retries,
         timeout=timeout,
     )
-    return core, True
-
-
-def _foreign_http_client() -> TypeError:
-    return TypeError(
-        "oauth_codex.openai builds its own http_client (its transport carries the ChatGPT login); to tune "
-        "connections pass llm=CodexOAuthLLM(http_client=httpx.Client(...), async_http_client=...) instead."
-    )
+    return kind(core, status_error=status_error, owns_llm=True)
 
 
 class OpenAI(openai.OpenAI):
@@ -128,27 +139,27 @@ class OpenAI(openai.OpenAI):
         http_client: httpx2.Client | None = None,
         **options: Any,
     ) -> None:
-        if isinstance(http_client, _HTTPClient):  # copy() / with_options(): same transport, same login
-            transport = http_client.codex_transport
-        elif http_client is not None:
-            raise _foreign_http_client()
-        else:
-            core, owns = _core(
-                llm,
-                base_url=base_url,
-                token_store=token_store,
-                token_provider=token_provider,
-                interactive=interactive,
-                oauth_config=oauth_config,
-                instructions=instructions,
-                max_retries=max_retries,
-                timeout=timeout,
-            )
-            transport = CodexTransport(core, status_error=self._make_status_error, owns_llm=owns)
-            http_client = _HTTPClient(transport)
-        self.llm = transport.llm
+        # The same lines as in AsyncOpenAI.__init__ on purpose: the signature is spelled out for help() and
+        # type checkers; the construction itself is written once, in _sdk_http_client.
+        http_client = _sdk_http_client(
+            http_client,
+            _HTTPClient,
+            self._make_status_error,
+            llm,
+            base_url=base_url,
+            token_store=token_store,
+            token_provider=token_provider,
+            interactive=interactive,
+            oauth_config=oauth_config,
+            instructions=instructions,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+        self.llm = http_client.codex_transport.llm
         options.setdefault("api_key", API_KEY_PLACEHOLDER)
-        super().__init__(base_url=transport.base_url, max_retries=max_retries, http_client=http_client, **options)
+        super().__init__(
+            base_url=http_client.codex_transport.base_url, max_retries=max_retries, http_client=http_client, **options
+        )
 
 
 class AsyncOpenAI(openai.AsyncOpenAI):
@@ -175,24 +186,24 @@ class AsyncOpenAI(openai.AsyncOpenAI):
         http_client: httpx2.AsyncClient | None = None,
         **options: Any,
     ) -> None:
-        if isinstance(http_client, _AsyncHTTPClient):
-            transport = http_client.codex_transport
-        elif http_client is not None:
-            raise _foreign_http_client()
-        else:
-            core, owns = _core(
-                llm,
-                base_url=base_url,
-                token_store=token_store,
-                token_provider=token_provider,
-                interactive=interactive,
-                oauth_config=oauth_config,
-                instructions=instructions,
-                max_retries=max_retries,
-                timeout=timeout,
-            )
-            transport = AsyncCodexTransport(core, status_error=self._make_status_error, owns_llm=owns)
-            http_client = _AsyncHTTPClient(transport)
-        self.llm = transport.llm
+        # The same lines as in OpenAI.__init__ on purpose: the signature is spelled out for help() and
+        # type checkers; the construction itself is written once, in _sdk_http_client.
+        http_client = _sdk_http_client(
+            http_client,
+            _AsyncHTTPClient,
+            self._make_status_error,
+            llm,
+            base_url=base_url,
+            token_store=token_store,
+            token_provider=token_provider,
+            interactive=interactive,
+            oauth_config=oauth_config,
+            instructions=instructions,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+        self.llm = http_client.codex_transport.llm
         options.setdefault("api_key", API_KEY_PLACEHOLDER)
-        super().__init__(base_url=transport.base_url, max_retries=max_retries, http_client=http_client, **options)
+        super().__init__(
+            base_url=http_client.codex_transport.base_url, max_retries=max_retries, http_client=http_client, **options
+        )
