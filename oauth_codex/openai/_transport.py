@@ -199,6 +199,8 @@ def _json(payload: Any, request: httpx2.Request) -> httpx2.Response:
 # ------------------------------------------------------------------------------------------------ sync
 
 
+# _SyncEvents and _AsyncEvents are deliberate twins (duplicates lists them): Python cannot share one body between a
+# blocking and an awaiting loop, so each holds only the loop and every decision lives in _Frames.
 class _SyncEvents(httpx2.SyncByteStream):
     def __init__(
         self,
