@@ -376,6 +376,8 @@ def siwc_login(
         return _finish(store, profile, record, out)
 
 
+# asiwc_login mirrors siwc_login's parameters and steps on purpose (duplicates lists the pair): the flow generator
+# holds the logic; these two only pick the sync or async driver and lock.
 async def asiwc_login(
     config: SiwcConfig | None = None,
     *,
