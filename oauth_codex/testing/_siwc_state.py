@@ -55,6 +55,7 @@ SIWC_MODELS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+# The dataclasses below repeat field shapes, not logic (duplicates lists them): each is its own SIWC.md record.
 @dataclass
 class SiwcQuirks:
     """Switches for every [U]/[X] behaviour of SIWC.md (defaults: the documented or the stricter one)."""
