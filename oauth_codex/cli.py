@@ -76,6 +76,8 @@ PROFILE_COMMANDS = ("login", "status", "logout", "import-codex-auth", "chat", "m
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``oauth-codex`` (exposed for documentation and tests)."""
+    # Each command's add_parser block (here and in _add_profile_commands) is argparse data, not repeated logic:
+    # duplicates lists their shared shape; a table of them would only be harder to read.
     parser = argparse.ArgumentParser(
         prog="oauth-codex",
         description="Use the ChatGPT Codex backend with your ChatGPT login.",
