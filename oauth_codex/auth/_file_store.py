@@ -19,7 +19,7 @@ from ._document import parse_token_document
 from ._log import get_logger
 from ._tokens import TokenData
 
-__all__ = ["FileTokenStore", "ensure_private_dir", "write_private_file"]
+__all__ = ["FileTokenStore", "ensure_private_dir", "read_text_file", "write_private_file"]
 
 log = get_logger(__name__)
 
@@ -81,6 +81,18 @@ def _replace(source: str, target: Path) -> None:
             if os.name != "nt" or attempt == 9:
                 raise
             time.sleep(0.05)
+
+
+def read_text_file(path: Path, what: str, fix: str) -> str | None:
+    """The text of ``path``, ``None`` when it does not exist. Raises ``TokenStoreError`` ("Cannot read {what}
+    {path} (reason). {fix}") when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise TokenStoreError(f"Cannot read {what} {path} ({reason}). {fix}", path=str(path)) from None
 
 
 def write_private_file(path: Path, text: str) -> None:
@@ -149,17 +161,8 @@ class FileTokenStore:
 
     # -- reading -----------------------------------------------------------------------------------
     def _read_text(self) -> str | None:
-        try:
-            return self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise TokenStoreError(
-                f"Cannot read the token file {self.path} ({reason}). Check its permissions, or move it "
-                "away and log in again with `oauth-codex login`.",
-                path=str(self.path),
-            ) from None
+        fix = "Check its permissions, or move it away and log in again with `oauth-codex login`."
+        return read_text_file(self.path, "the token file", fix)
 
     def load(self) -> TokenData | None:
         """The stored tokens (``None`` without a file); raises ``TokenStoreError`` when it is corrupted."""

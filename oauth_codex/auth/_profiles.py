@@ -108,18 +108,11 @@ def current_profile(config: OAuthConfig | None = None) -> str | None:
 
     Raises :class:`~oauth_codex.errors.TokenStoreError` naming the file when it holds no valid name.
     """
+    from ._file_store import read_text_file
+
     path = _current_file(_config(config))
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise TokenStoreError(
-            f"Cannot read the current profile from {path} ({reason}). Fix its permissions, or run "
-            "`oauth-codex profile use NAME`.",
-            path=str(path),
-        ) from None
+    fix = "Fix its permissions, or run `oauth-codex profile use NAME`."
+    text = (read_text_file(path, "the current profile from", fix) or "").strip()
     if not text:
         return None
     if not _NAME.fullmatch(text):

@@ -118,6 +118,24 @@ def test_use_profile_refuses_an_unknown_profile_and_a_broken_current_file() -> N
         resolve_profile_name()
 
 
+def test_an_unreadable_current_profile_or_token_file_names_the_file_and_the_next_step() -> None:
+    home().mkdir(parents=True, exist_ok=True)
+    (home() / "current_profile").write_bytes(b"\xff\xfe work\n")  # not UTF-8
+    with pytest.raises(
+        TokenStoreError,
+        match=r"Cannot read the current profile from .*current_profile "
+        r"\(UnicodeDecodeError\)\. Fix its permissions, or run `oauth-codex profile use NAME`\.$",
+    ):
+        current_profile()
+    (home() / "auth.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(
+        TokenStoreError,
+        match=r"Cannot read the token file .*auth\.json \(UnicodeDecodeError\)\. "
+        r"Check its permissions, or move it away and log in again with `oauth-codex login`\.$",
+    ):
+        FileTokenStore(home() / "auth.json").load()
+
+
 @posix_only
 def test_current_profile_file_is_private_and_human_readable() -> None:
     path = set_current_profile("work")
