@@ -124,10 +124,10 @@ elif kind == "openai":
 else:
     import httpx
 exec(CODE)
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 first = make(kind, info)
 first()
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time() - c0)
 """
 
 
@@ -136,16 +136,24 @@ def _header() -> str:
 
 
 def _env(info: dict[str, str]) -> dict[str, str]:
-    return {**os.environ, **info["env"]}  # type: ignore[dict-item]
+    env = {**os.environ, **info["env"]}
+    # Compare installed-like code: site-packages come with bytecode, so let ours be cached too (a process
+    # started with PYTHONDONTWRITEBYTECODE would recompile every oauth_codex module it loads, every time).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env  # type: ignore[return-value]
 
 
-def cold_ttft(info: dict[str, Any], samples: int) -> dict[str, float]:
-    """Median seconds to the first token in a fresh process (after imports), per client, rotating order."""
+def cold_ttft(info: dict[str, Any], samples: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median seconds to the first token in a fresh process (after imports), per client, rotating order.
+
+    Returns the wall-clock medians and the client process's CPU-time medians (steadier on a busy machine).
+    """
     code = _header() + CLIENT_CODE
     script = f"CODE = {code!r}\n" + COLD
     times: dict[str, list[float]] = {kind: [] for kind in CLIENTS}
+    cpu: dict[str, list[float]] = {kind: [] for kind in CLIENTS}
     payload = json.dumps({"ca_bundle": info.get("ca_bundle")})
-    for s in range(samples):
+    for s in range(-1, samples):  # round -1 warms the bytecode caches and is not counted
         order = CLIENTS[s % 3 :] + CLIENTS[: s % 3]
         for kind in order:
             out = subprocess.run(
@@ -153,8 +161,15 @@ def cold_ttft(info: dict[str, Any], samples: int) -> dict[str, float]:
             )
             if out.returncode != 0:
                 raise RuntimeError(f"{kind}: {out.stderr[-2000:]}")
-            times[kind].append(float(out.stdout.strip().splitlines()[-1]))
-    return {kind: statistics.median(v) for kind, v in times.items()}
+            wall, used = out.stdout.strip().splitlines()[-1].split()
+            if s < 0:
+                continue
+            times[kind].append(float(wall))
+            cpu[kind].append(float(used))
+    return (
+        {kind: statistics.median(v) for kind, v in times.items()},
+        {kind: statistics.median(v) for kind, v in cpu.items()},
+    )
 
 
 @contextlib.contextmanager
@@ -230,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n=== {label} ===")
         print(f"connections for 10 sequential calls: {connections(tls)}")
         with emulator_process(args.deltas, tls=tls) as info:
-            _table(f"cold TTFT, median of {args.samples} fresh processes ({label})", cold_ttft(info, args.samples))
+            wall, cpu = cold_ttft(info, args.samples)
+            _table(f"cold TTFT, median of {args.samples} fresh processes ({label})", wall)
+            _table(f"cold first call, client CPU time ({label})", cpu, unit="cpu ms")
             _table(f"warm TTFT, median of {args.rounds} rounds ({label})", warm_ttft(info, args.rounds))
     return 0
 
