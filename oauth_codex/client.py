@@ -299,7 +299,10 @@ class CodexOAuthLLM:
                 self._async_loop = weakref.ref(loop)
                 # closed on its own loop when asyncio.run() (or pytest-asyncio) ends it by cancelling its tasks;
                 # closing it from the next loop would leave its sockets open
-                self._async_closer = loop.create_task(_close_when_cancelled(client))
+                self._async_closer = closer = loop.create_task(_close_when_cancelled(client))
+                # a loop that is never shut down (run_until_complete without close) just drops the task at exit:
+                # nothing to report, the process is ending and takes the sockets with it
+                closer._log_destroy_pending = False  # type: ignore[attr-defined]
         assert client is not None
         return client
 
@@ -1190,11 +1193,15 @@ class CodexOAuthLLM:
 
 
 async def _close_when_cancelled(client: httpx.AsyncClient) -> None:
-    """Wait until the event loop shuts down (its tasks are cancelled), then close ``client`` on that loop."""
+    """Wait until the event loop shuts down (its tasks are cancelled), then close ``client`` on that loop.
+
+    Only on cancellation: a task discarded with its loop (garbage collection at exit) must not await anything.
+    """
     try:
         await asyncio.get_running_loop().create_future()
-    finally:
+    except asyncio.CancelledError:
         await client.aclose()
+        raise
 
 
 def _log_decision(call: CallState, action: Action, delay: float) -> None:
