@@ -17,7 +17,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,21 +102,27 @@ class RefreshLock:
         finally:
             self._thread_lock.release()
 
+    def _try_file(self, lock: BaseFileLock, timeout: float) -> bool:
+        """Take the file lock within ``timeout`` (0: one attempt); ``False`` when another process holds it."""
+        from filelock import Timeout
+
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            return False
+        except OSError as exc:  # e.g. a read-only home directory
+            raise self._unusable(exc) from None
+        return True
+
     @contextmanager
     def hold_file(self) -> Iterator[None]:
         """Hold only the cross-process file lock (the caller already serialises its threads)."""
-        from filelock import Timeout
-
         lock = self._get_file_lock()
         if lock is None:
             yield
             return
-        try:
-            lock.acquire(timeout=self.timeout)
-        except Timeout:
-            raise self._timeout_error("another process") from None
-        except OSError as exc:  # e.g. a read-only home directory
-            raise self._unusable(exc) from None
+        if not self._try_file(lock, self.timeout):
+            raise self._timeout_error("another process")
         try:
             yield
         finally:
@@ -131,17 +137,21 @@ class RefreshLock:
                 lock = self._loop_locks[loop] = asyncio.Lock()
             return lock
 
+    async def _poll(self, attempt: Callable[[], bool], holder: str) -> None:
+        """Repeat the non-blocking ``attempt`` until it succeeds, sleeping 10-50 ms between tries, up to ``timeout``."""
+        deadline = time.monotonic() + self.timeout
+        delay = _POLL
+        while not attempt():
+            if time.monotonic() > deadline:
+                raise self._timeout_error(holder)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _POLL_MAX)
+
     @asynccontextmanager
     async def ahold_thread(self) -> AsyncIterator[None]:
         """Async twin of :meth:`hold_thread`: queue on this loop's lock, then poll the in-process lock."""
         async with self._loop_lock():
-            deadline = time.monotonic() + self.timeout
-            delay = _POLL
-            while not self._thread_lock.acquire(blocking=False):
-                if time.monotonic() > deadline:
-                    raise self._timeout_error("another thread")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _POLL_MAX)
+            await self._poll(lambda: self._thread_lock.acquire(blocking=False), "another thread")
             try:
                 yield
             finally:
@@ -150,25 +160,11 @@ class RefreshLock:
     @asynccontextmanager
     async def ahold_file(self) -> AsyncIterator[None]:
         """Poll the file lock without blocking the event loop."""
-        from filelock import Timeout
-
         lock = self._get_file_lock()
         if lock is None:
             yield
             return
-        deadline = time.monotonic() + self.timeout
-        delay = _POLL
-        while True:
-            try:
-                lock.acquire(timeout=0)
-                break
-            except Timeout:
-                if time.monotonic() > deadline:
-                    raise self._timeout_error("another process") from None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _POLL_MAX)
-            except OSError as exc:  # e.g. a read-only home directory
-                raise self._unusable(exc) from None
+        await self._poll(lambda: self._try_file(lock, 0), "another process")
         try:
             yield
         finally:
