@@ -24,35 +24,9 @@ import sys
 from collections.abc import Callable
 
 from _harness import INSTRUCTIONS, MODEL, PROMPT, emulator_process, print_table, run_rounds
+from stream_overhead import make_openai as make_plain  # the plain SDK on the same stream, as measured there
 
 INPUT = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": PROMPT}]}]
-
-
-def make_plain(info: dict[str, str]) -> Callable[[], str]:
-    from openai import OpenAI
-
-    client = OpenAI(
-        base_url=info["base_url"],
-        api_key=info["token"],
-        default_headers={"ChatGPT-Account-ID": info["account_id"], "originator": "codex_cli_rs"},
-        max_retries=0,
-    )
-
-    def run() -> str:
-        parts: list[str] = []
-        stream = client.responses.create(
-            model=MODEL,
-            instructions=INSTRUCTIONS,
-            input=INPUT,
-            store=False,
-            stream=True,  # type: ignore[arg-type]
-        )
-        for event in stream:
-            if event.type == "response.output_text.delta":
-                parts.append(event.delta)
-        return "".join(parts)
-
-    return run
 
 
 def make_ours(info: dict[str, str], *, stream: bool) -> Callable[[], str]:
