@@ -176,15 +176,24 @@ def _check_keyring(config: OAuthConfig, report: DoctorReport) -> None:
     if config.storage == "file":
         report.checks.append(Check("keyring", "ok", "not used (CODEX_OAUTH_STORAGE=file)"))
         return
+    status: Status = "fail" if config.storage == "keyring" else "warn"
     try:
         import keyring
 
-        from .auth._keyring_store import backend_name
+        from .auth._keyring_store import backend_name, unsuitable_reason
 
-        name = backend_name(keyring.get_keyring())
+        backend = keyring.get_keyring()
+        name = backend_name(backend)
+        # the same rule as the store: a plain-file or last-resort backend is passed over for our 0600 file
+        if type(backend).__module__ == "keyring.backends.fail":
+            why: str | None = "means no keyring on this machine"
+        else:
+            why = unsuitable_reason(backend)
     except Exception as exc:  # noqa: BLE001 - any keyring problem is a finding, not a crash
-        status: Status = "fail" if config.storage == "keyring" else "warn"
         report.checks.append(Check("keyring", status, f"unavailable ({type(exc).__name__}); the file store is used"))
+        return
+    if why is not None:
+        report.checks.append(Check("keyring", status, f"backend {name} {why}: logins go to the 0600 file store"))
         return
     report.checks.append(Check("keyring", "ok", f"backend {name}"))
 

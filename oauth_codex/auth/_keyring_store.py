@@ -54,7 +54,7 @@ def backend_name(backend: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _unsuitable(backend: KeyringBackend) -> str | None:
+def unsuitable_reason(backend: KeyringBackend) -> str | None:
     """Why the backend keyring chose is no real credential store (``None`` when it is one).
 
     ``keyrings.alt``'s file backends keep secrets in a file under ``~/.local/share`` (base64 or weakly
@@ -134,7 +134,7 @@ class KeyringTokenStore:
                 backend = keyring.get_keyring()
             except Exception as exc:
                 raise _wrap(exc, "use", self.service) from None
-            why = _unsuitable(backend)
+            why = unsuitable_reason(backend)
             if why is not None:
                 name = backend_name(backend)
                 raise KeyringUnavailableError(

@@ -98,3 +98,23 @@ def test_live_reports_gated_blocked_and_drift(
     checks = {c["name"]: c for c in report["checks"]}
     assert code == 1 and checks["models endpoint"]["status"] == "fail"
     assert "Cloudflare" in checks["models endpoint"]["detail"] and "<html" not in out
+
+
+def test_a_keyring_backend_the_store_refuses_is_not_reported_ok(
+    emu: CodexEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """doctor applies the store's rule: keyrings.alt's plain-file backend is passed over for the 0600 file."""
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    monkeypatch.setenv("CODEX_OAUTH_STORAGE", "auto")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        code, report, _ = doctor(capsys)
+    finally:
+        keyring.set_keyring(previous)
+    check = {c["name"]: c for c in report["checks"]}["keyring"]
+    assert check["status"] == "warn"
+    assert "PlaintextKeyring" in check["detail"] and "plain file" in check["detail"]
+    assert "0600 file store" in check["detail"]
