@@ -252,7 +252,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.track(self.connection, True)
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.settimeout(10.0)  # the TLS handshake runs here, not in the accept loop
-            self.connection.do_handshake()
+            try:
+                self.connection.do_handshake()
+            except OSError:  # a client that does not trust the CA: finish() will not run, so untrack here
+                self.server.track(self.connection, False)
+                raise
             self.connection.settimeout(None)
 
     def finish(self) -> None:

@@ -7,6 +7,7 @@ connection opens one for any number of sequential calls.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -107,3 +108,9 @@ def test_tls_emulator_is_not_trusted_without_its_ca() -> None:
         with emu.client(verify=True, max_retries=0) as llm:  # the default trust store: verification fails
             with pytest.raises(APIConnectionError):
                 llm.generate(prompt="hi")
+        server = emu._server
+        assert server is not None
+        deadline = time.monotonic() + 5
+        while server._connections and time.monotonic() < deadline:  # the refused handshake is not tracked
+            time.sleep(0.01)
+        assert not server._connections
